@@ -1,6 +1,7 @@
 #!/bin/sh
 # The real PC/SC test bed: pcscd with the vsmartcard vpcd reader driver, and the
-# vpicc emulator (`vicc -t iso7816`) as the card in "Virtual PCD 00 00".
+# vpicc emulator (`vicc -t iso7816`, through vicc_fixed.py which mends a crash of
+# Debian 12's vicc on SELECT with FCI) as the card in "Virtual PCD 00 00".
 #
 #   testbed.sh start STATE_DIR   start what is missing, wait for the card
 #   testbed.sh stop STATE_DIR    stop only what `start` started (by PID)
@@ -68,7 +69,7 @@ start() {
   fi
 
   env_line=$(vicc_env "$state")
-  env "$env_line" /usr/bin/python3 /usr/bin/vicc -t iso7816 >"$state/vicc.log" 2>&1 &
+  env "$env_line" /usr/bin/python3 "$HERE/vicc_fixed.py" -t iso7816 >"$state/vicc.log" 2>&1 &
   echo $! >"$state/vicc.pid"
   echo "testbed: started vicc (pid $!)"
   if ! $PROBE card "$READER" "$WAIT"; then
