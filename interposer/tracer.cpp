@@ -1,0 +1,125 @@
+#include "interposer/tracer.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include <winscard.h>
+
+#include "interposer/clock.hpp"
+#include "interposer/event_lines.hpp"
+#include "interposer/handle_table.hpp"
+#include "interposer/lifecycle.hpp"
+#include "interposer/limits.hpp"
+#include "interposer/thread_state.hpp"
+#include "interposer/transport.hpp"
+
+namespace pcscspy::interposer {
+
+namespace {
+
+std::atomic<uint64_t> g_seq{0};
+
+// What a successful call does to the handle -> reader table.
+enum class HandleEffect : uint8_t { AddCard, RemoveCard, RemoveContext };
+struct HandleRule {
+    PcscFunction fn;
+    HandleEffect effect;
+};
+constexpr HandleRule kHandleRules[] = {
+    {PcscFunction::SCardConnect, HandleEffect::AddCard},
+    {PcscFunction::SCardDisconnect, HandleEffect::RemoveCard},
+    {PcscFunction::SCardReleaseContext, HandleEffect::RemoveContext},
+};
+
+// The value of the function's first argument of this kind (0 if none).
+uint64_t arg_of_kind(PcscFunction fn, const uint64_t* values, ArgKind kind) {
+    std::span<const ArgSpec> args = function_args(fn);
+    for (size_t i = 0; i < args.size(); ++i)
+        if (args[i].kind == kind) return values[i];
+    return 0;
+}
+
+void apply_handle_rules(PcscFunction fn, const uint64_t* values, long rv) {
+    if (rv != SCARD_S_SUCCESS) return;
+    for (const HandleRule& r : kHandleRules) {
+        if (r.fn != fn) continue;
+        switch (r.effect) {
+            case HandleEffect::AddCard:
+                if (const auto* card = reinterpret_cast<const SCARDHANDLE*>(arg_of_kind(fn, values, ArgKind::CardOut)))
+                    handles_add(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Context)), *card,
+                                reinterpret_cast<const char*>(arg_of_kind(fn, values, ArgKind::String)));
+                break;
+            case HandleEffect::RemoveCard:
+                handles_remove(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Card)));
+                break;
+            case HandleEffect::RemoveContext:
+                handles_remove_context(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Context)));
+                break;
+        }
+    }
+}
+
+void start_trace(PcscFunction fn, const uint64_t* values, TraceState& st) {
+    st.buffer = thread_buffer();
+    if (!st.buffer) return;
+    const FunctionTarget target = function_info(fn).target;
+    const int64_t handle = target == FunctionTarget::None ? 0 : static_cast<int64_t>(values[0]);
+    const EventHeader h = header_now();
+
+    char begin[kSmallEventBytes];
+    if (size_t n = encode_begin(begin, sizeof begin, h, st.seq, fn, BeginHandle{target, handle})) transport_emit(begin, n);
+
+    for (ArgCapture& c : st.captures) c = ArgCapture{};
+    CallEncoder& e = st.encoder.emplace(st.buffer, kEventBufferBytes);
+    e.header(h, st.seq, fn);
+    if (target == FunctionTarget::Context) e.context(handle);
+    char name[kReaderNameBytes];
+    int len = target == FunctionTarget::Card ? handles_reader(handle, name) : -1;
+    if (len >= 0) {
+        e.reader(name, static_cast<size_t>(len));
+    } else if (const char* reader = arg_of_kind(fn, values, ArgKind::CardOut)
+                                        ? reinterpret_cast<const char*>(arg_of_kind(fn, values, ArgKind::String))
+                                        : nullptr) {
+        e.reader(reader, strnlen(reader, kReaderNameBytes));
+    }
+    e.in(fn, values, st.captures, redact_policy());
+    st.traced = true;
+    st.start_ns = monotonic_ns();
+}
+
+}  // namespace
+
+void trace_before(PcscFunction fn, const uint64_t* values, TraceState& st) {
+    const int saved_errno = errno;
+    ensure_initialized();
+    ThreadState& ts = thread_state();
+    if (ts.depth++ > 0) {
+        // Called back from inside a traced call (e.g. by the backend): forward only.
+        st.nested = true;
+        return;
+    }
+    st.seq = g_seq.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (transport_active()) start_trace(fn, values, st);
+    errno = saved_errno;
+}
+
+void trace_after(PcscFunction fn, const uint64_t* values, TraceState& st, long rv) {
+    const int saved_errno = errno;
+    const int64_t end_ns = st.traced ? monotonic_ns() : 0;
+    apply_handle_rules(fn, values, rv);
+    if (st.traced) {
+        CallEncoder& e = *st.encoder;
+        e.out(fn, values, st.captures, rv);
+        size_t n = e.finish(end_ns - st.start_ns, rv);
+        if (n) transport_emit(st.buffer, n);
+    }
+    --thread_state().depth;
+    errno = saved_errno;
+}
+
+uint64_t calls_seen() { return g_seq.load(std::memory_order_relaxed); }
+
+void tracer_after_fork_child() { g_seq.store(0, std::memory_order_relaxed); }
+
+}  // namespace pcscspy::interposer
