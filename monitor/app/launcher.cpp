@@ -1,0 +1,98 @@
+#include "monitor/app/launcher.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pcscspy {
+
+namespace {
+bool executable(const std::string& path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+}
+std::string folder_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+}  // namespace
+
+std::optional<std::string> find_launcher(const std::string& self_exe) {
+    std::string here = folder_of(self_exe);
+    // Installed side by side; or pcscspy-top in build/monitor with the launcher in
+    // build/interposer (or elsewhere in the build tree this binary came from).
+    const std::string candidates[] = {
+        here + "/pcscspy-run",
+        here + "/../interposer/pcscspy-run",
+        std::string(PCSCSPY_BUILD_DIR) + "/interposer/pcscspy-run",
+        std::string(PCSCSPY_BUILD_DIR) + "/pcscspy-run",
+    };
+    for (const std::string& c : candidates)
+        if (executable(c)) return c;
+    return std::nullopt;
+}
+
+std::string default_command_log(const std::string& socket_path) {
+    return folder_of(socket_path) + "/command-" + std::to_string(getpid()) + ".log";
+}
+
+LaunchResult launch_command(const std::string& launcher, const std::string& socket_path,
+                            const std::vector<std::string>& command, const std::string& log_path) {
+    LaunchResult r;
+    int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (log < 0) {
+        r.error = "cannot create the command log " + log_path + ": " + std::strerror(errno);
+        return r;
+    }
+    int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    std::vector<std::string> args = {launcher, "--socket", socket_path, "--"};
+    args.insert(args.end(), command.begin(), command.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    // A pipe that closes on exec tells the parent whether exec worked.
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) != 0) {
+        r.error = std::string("pipe: ") + std::strerror(errno);
+        ::close(log);
+        return r;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        r.error = std::string("fork: ") + std::strerror(errno);
+        ::close(log);
+        return r;
+    }
+    if (pid == 0) {
+        ::close(status_pipe[0]);
+        if (null_in >= 0) dup2(null_in, 0);
+        dup2(log, 1);
+        dup2(log, 2);
+        setenv("PCSCSPY_SOCKET", socket_path.c_str(), 1);
+        execv(launcher.c_str(), argv.data());
+        int e = errno;
+        (void)!write(status_pipe[1], &e, sizeof e);
+        _exit(127);
+    }
+    ::close(status_pipe[1]);
+    ::close(log);
+    if (null_in >= 0) ::close(null_in);
+    int child_errno = 0;
+    ssize_t n = read(status_pipe[0], &child_errno, sizeof child_errno);
+    ::close(status_pipe[0]);
+    if (n == sizeof child_errno) {
+        r.error = "cannot run " + launcher + ": " + std::strerror(child_errno);
+        return r;
+    }
+    LaunchedCommand c;
+    c.pid = pid;
+    c.log_path = log_path;
+    for (const std::string& a : command) c.description += (c.description.empty() ? "" : " ") + a;
+    r.command = c;
+    return r;
+}
+
+}  // namespace pcscspy

@@ -1,0 +1,186 @@
+#include "monitor/app/monitor_session.hpp"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "monitor/io/session_document.hpp"
+#include "protocol/card_list.hpp"
+
+namespace pcscspy {
+
+namespace {
+
+int64_t now_us() {
+    using namespace std::chrono;
+    return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// pcsc-tools' ATR list, when installed, names the cards in the readers.
+std::shared_ptr<const CardList> load_card_list() {
+    FILE* f = std::fopen(std::string(kSmartcardListPath).c_str(), "rb");
+    if (!f) return nullptr;
+    std::string text;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    return std::make_shared<const CardList>(CardList::parse(text));
+}
+
+ModelOptions model_options(const Options& o) {
+    ModelOptions m;
+    m.history = o.history;
+    m.card_list = load_card_list();
+    return m;
+}
+
+// A traced program may linger a little after its launcher exits (forked
+// children, the last lines in flight).
+constexpr int64_t kCommandGraceUs = 2'000'000;
+
+}  // namespace
+
+MonitorSession::MonitorSession(Options options) : options_(std::move(options)), model_(model_options(options_)) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = signal_fd_;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
+}
+
+MonitorSession::~MonitorSession() {
+    server_.reset();  // removes our socket
+    if (signal_fd_ >= 0) close(signal_fd_);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+std::optional<std::string> MonitorSession::start(CallSink on_call) {
+    on_call_ = std::move(on_call);
+    if (options_.replay) {
+        replay_report_ = replay_file(*options_.replay, model_, on_call_);
+        if (!replay_report_->opened) return replay_report_->error;
+        return std::nullopt;
+    }
+    socket_path_ = options_.socket.value_or(default_socket_path());
+    if (options_.record) {
+        Recorder::Result rec = Recorder::open(*options_.record);
+        if (!rec.recorder) return rec.error;
+        recorder_.emplace(std::move(*rec.recorder));
+    }
+    ListeningSocket::Result listening = ListeningSocket::open(socket_path_);
+    if (!listening.socket) return listening.error;
+    EventServer::Handlers h;
+    h.line = [this](const ConnectionStats&, std::string_view line) {
+        if (recorder_) recorder_->write_line(line);
+        IngestResult r = model_.ingest_line(line);
+        if (r.call && on_call_) on_call_(model_, *r.call);
+        return r.ok();
+    };
+    // Over-long lines and lines cut by a closing connection are bad lines too.
+    h.overlong = [this](const ConnectionStats&) { model_.count_bad_line(EventErrorKind::MalformedJson); };
+    h.truncated = [this](const ConnectionStats&) { model_.count_bad_line(EventErrorKind::MalformedJson); };
+    h.closed = [this](const ConnectionStats& c) { model_.connection_closed(c.pid, c.closed_us); };
+    server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = server_->fd();
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, server_->fd(), &ev);
+
+    if (!options_.command.empty()) {
+        char self[4096];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        std::string self_exe = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string();
+        auto launcher = find_launcher(self_exe);
+        if (!launcher) return "cannot launch the command: pcscspy-run is neither next to pcscspy-top nor in its build tree";
+        LaunchResult lr = launch_command(*launcher, socket_path_, options_.command,
+                                         options_.command_log.value_or(default_command_log(socket_path_)));
+        if (!lr.command) return lr.error;
+        command_ = lr.command;
+    }
+    return std::nullopt;
+}
+
+bool MonitorSession::pump(int timeout_ms) {
+    uint64_t before = model_.generation();
+    epoll_event events[8];
+    int n = epoll_wait(epoll_fd_, events, 8, timeout_ms);
+    for (int i = 0; i < n; ++i) {
+        if (events[i].data.fd == signal_fd_) handle_signals();
+        else if (server_ && events[i].data.fd == server_->fd()) {
+            // Drain what is ready now, boundedly, so that signals are not starved.
+            for (int round = 0; round < 64 && server_->run_once(0) > 0; ++round) {}
+        }
+    }
+    if (recorder_ && !recorder_->flush() && !recorder_->error().empty()) {
+        warnings_.push_back(recorder_->error());
+    }
+    return model_.generation() != before;
+}
+
+void MonitorSession::handle_signals() {
+    signalfd_siginfo info;
+    while (read(signal_fd_, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGCHLD) reap_children();
+        else stop_ = true;
+    }
+}
+
+void MonitorSession::reap_children() {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (command_ && pid == command_->pid) {
+            command_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            command_end_us_ = now_us();
+        }
+    }
+}
+
+bool MonitorSession::command_finished() const {
+    if (!command_ || !command_status_) return false;
+    if (server_ && server_->open_connections() == 0) return true;
+    return now_us() - command_end_us_ > kCommandGraceUs;
+}
+
+std::optional<std::string> MonitorSession::dump_to(const std::string& path) const {
+    return write_session_document(model_, path, options_.show_secrets);
+}
+
+std::string MonitorSession::dump_path() const {
+    if (options_.dump) return *options_.dump;
+    char buf[64];
+    std::time_t t = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "pcscspy-dump-%Y%m%d-%H%M%S.json", std::localtime(&t));
+    return buf;
+}
+
+std::vector<std::string> MonitorSession::finish() {
+    std::vector<std::string> problems;
+    if (finished_) return problems;
+    finished_ = true;
+    if (server_) {
+        // What is already in the socket buffers still belongs to the session.
+        for (int round = 0; round < 256 && server_->run_once(0) > 0; ++round) {}
+    }
+    if (recorder_ && !recorder_->flush()) problems.push_back(recorder_->error());
+    model_.finish();
+    if (options_.dump)
+        if (auto err = dump_to(*options_.dump)) problems.push_back(*err);
+    return problems;
+}
+
+}  // namespace pcscspy

@@ -1,0 +1,90 @@
+// MonitorSession: one run of pcscspy-top, whatever its view. Owns the model, and
+// either the replayed file or the live server (with the recorder and the
+// launched command), and the signals that end it. Views drive it: the text mode
+// and the dashboard call pump() in their loop and read model().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "monitor/app/launcher.hpp"
+#include "monitor/app/options.hpp"
+#include "monitor/io/recorder.hpp"
+#include "monitor/io/replay.hpp"
+#include "monitor/model/session_model.hpp"
+#include "monitor/server/event_server.hpp"
+
+namespace pcscspy {
+
+class MonitorSession {
+public:
+    // Blocks SIGINT, SIGTERM and SIGCHLD for the calling thread (they arrive on
+    // poll_fd()); call before starting other threads.
+    explicit MonitorSession(Options options);
+    ~MonitorSession();
+
+    // Replays the file, or opens the socket (and the recording) and launches the
+    // command. Calls go to `on_call` as they are applied (may be empty). On
+    // failure returns a one-line error (nothing was started).
+    std::optional<std::string> start(CallSink on_call = {});
+
+    SessionModel& model() { return model_; }
+    const SessionModel& model() const { return model_; }
+    const Options& options() const { return options_; }
+    bool live() const { return server_ != nullptr; }
+    const EventServer* server() const { return server_.get(); }
+    const std::optional<ReplayReport>& replay_report() const { return replay_report_; }
+    const std::string& socket_path() const { return socket_path_; }
+
+    // Readable when pump() has something to do (events, signals).
+    int poll_fd() const { return epoll_fd_; }
+    // Waits up to timeout_ms for events and signals and applies them. Returns
+    // true when the model changed.
+    bool pump(int timeout_ms);
+    bool stop_requested() const { return stop_; }
+    void request_stop() { stop_ = true; }
+
+    // The launched command (-- CMD), its log file, and its exit status once it ended.
+    const std::optional<LaunchedCommand>& command() const { return command_; }
+    std::optional<int> command_status() const { return command_status_; }
+    // True once the command has exited and its traced processes have gone (or a
+    // grace period has passed): the text mode then ends by itself.
+    bool command_finished() const;
+
+    // Writes the session document; nullopt on success, else the error.
+    std::optional<std::string> dump_to(const std::string& path) const;
+    // Where the dashboard's `d` writes: --dump F, else pcscspy-dump-<time>.json.
+    std::string dump_path() const;
+
+    // Ends the session: flushes the recording, lets the checker report what is
+    // left open, writes --dump. Returns the problems met (one line each).
+    std::vector<std::string> finish();
+
+    // Problems met on the way (recording write errors, ...), one line each.
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+private:
+    void handle_signals();
+    void reap_children();
+
+    Options options_;
+    SessionModel model_;
+    CallSink on_call_;
+    std::unique_ptr<EventServer> server_;
+    std::optional<Recorder> recorder_;
+    std::optional<ReplayReport> replay_report_;
+    std::string socket_path_;
+    std::optional<LaunchedCommand> command_;
+    std::optional<int> command_status_;
+    int64_t command_end_us_ = 0;
+    int epoll_fd_ = -1;
+    int signal_fd_ = -1;
+    bool stop_ = false;
+    bool finished_ = false;
+    std::vector<std::string> warnings_;
+};
+
+}  // namespace pcscspy

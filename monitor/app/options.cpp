@@ -1,0 +1,133 @@
+#include "monitor/app/options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace pcscspy {
+
+namespace {
+
+// Options that take a value, and where it goes.
+struct ValueOption {
+    std::string_view name;
+    std::optional<std::string> Options::*field;
+};
+constexpr ValueOption kValueOptions[] = {
+    {"--socket", &Options::socket},   {"--replay", &Options::replay}, {"--record", &Options::record},
+    {"--dump", &Options::dump},       {"--command-log", &Options::command_log},
+};
+
+struct FlagOption {
+    std::string_view name;
+    bool Options::*field;
+};
+constexpr FlagOption kFlagOptions[] = {
+    {"--text", &Options::text},           {"--summary", &Options::summary},   {"--check", &Options::check},
+    {"--no-color", &Options::no_color},   {"--diffable", &Options::diffable}, {"--show-secrets", &Options::show_secrets},
+    {"--help", &Options::help},           {"-h", &Options::help},             {"--version", &Options::version},
+};
+
+}  // namespace
+
+OptionsParse parse_options(int argc, const char* const* argv) {
+    OptionsParse r;
+    Options& o = r.options;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--") {
+            for (int k = i + 1; k < argc; ++k) o.command.emplace_back(argv[k]);
+            if (o.command.empty()) r.error = "-- must be followed by a command";
+            break;
+        }
+        // --name=value is accepted as well as --name value.
+        std::string_view name = arg, inline_value;
+        bool has_inline = false;
+        if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+            name = arg.substr(0, eq);
+            inline_value = arg.substr(eq + 1);
+            has_inline = true;
+        }
+        auto value = [&]() -> std::optional<std::string> {
+            if (has_inline) return std::string(inline_value);
+            if (i + 1 >= argc) {
+                r.error = std::string(name) + " needs a value";
+                return std::nullopt;
+            }
+            return std::string(argv[++i]);
+        };
+        bool known = false;
+        for (const FlagOption& f : kFlagOptions)
+            if (f.name == name && !has_inline) {
+                o.*f.field = true;
+                known = true;
+            }
+        for (const ValueOption& v : kValueOptions)
+            if (v.name == name) {
+                known = true;
+                auto val = value();
+                if (!val) return r;
+                if (val->empty()) {
+                    r.error = std::string(name) + " needs a non-empty value";
+                    return r;
+                }
+                o.*v.field = std::move(*val);
+            }
+        if (name == "--history") {
+            known = true;
+            auto val = value();
+            if (!val) return r;
+            size_t n = 0;
+            auto [end, ec] = std::from_chars(val->data(), val->data() + val->size(), n);
+            if (ec != std::errc() || end != val->data() + val->size()) {
+                r.error = "--history needs a number of calls, not \"" + *val + "\"";
+                return r;
+            }
+            o.history = n;
+        }
+        if (!known) {
+            r.error = "unknown option " + std::string(arg);
+            return r;
+        }
+    }
+    if (r.error) return r;
+    if (o.replay && !o.command.empty()) r.error = "--replay reads a file: it cannot also launch a command";
+    else if (o.replay && o.record) r.error = "--replay and --record do not go together (copy the file instead)";
+    else if (o.summary && !o.text) r.error = "--summary is a text mode option: add --text";
+    else if (o.command_log && o.command.empty()) r.error = "--command-log needs a command (-- CMD)";
+    return r;
+}
+
+std::string usage_text() {
+    return "usage: pcscspy-top [options] [-- CMD [ARGS...]]\n"
+           "Live monitor of PC/SC (smart card) activity: a top for smart cards.\n"
+           "\n"
+           "  (no option)         live dashboard on the default socket\n"
+           "  --socket P          listen on P (default $XDG_RUNTIME_DIR/pcscspy/socket,\n"
+           "                      else /tmp/pcscspy-<uid>/socket)\n"
+           "  --text              no dashboard: print decoded calls as they arrive\n"
+           "  --summary           with --text: print only the tables at the end\n"
+           "  --replay F          read a recording or a dump instead of listening\n"
+           "  --record F          also append every raw event line to F (mode 0600)\n"
+           "  --dump F            at exit, write the session document to F\n"
+           "  --check             at exit, print the correctness report\n"
+           "  --no-color          no colour (also when NO_COLOR is set)\n"
+           "  --diffable          text mode: placeholders for handles, times and pids\n"
+           "  --show-secrets      show PIN-bearing APDU data (masked by default)\n"
+           "  --history N         calls kept in memory (default " +
+           std::to_string(kDefaultHistory) +
+           "); statistics stay exact\n"
+           "  --command-log F     with -- CMD: the command's output goes to F\n"
+           "  -- CMD [ARGS]       also launch CMD under the interposer on this socket\n"
+           "  --help, --version\n"
+           "\n"
+           "See pcscspy-top(1) and pcscspy-events(5).\n";
+}
+
+std::string version_text() { return "pcscspy-top " PCSCSPY_VERSION "\n"; }
+
+bool use_color(const Options& o, bool stdout_is_terminal, const char* no_color_env) {
+    if (o.no_color || (no_color_env != nullptr && *no_color_env)) return false;
+    return stdout_is_terminal;
+}
+
+}  // namespace pcscspy

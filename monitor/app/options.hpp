@@ -1,0 +1,45 @@
+// pcscspy-top's command line (contract: "pcscspy-top command line"), plus
+// documented additions (--summary, --command-log).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "monitor/model/session_model.hpp"
+
+namespace pcscspy {
+
+struct Options {
+    std::optional<std::string> socket;  // --socket P (default: default_socket_path())
+    bool text = false;                  // --text
+    bool summary = false;               // --summary: text mode without the calls, only the tables
+    std::optional<std::string> replay;  // --replay F
+    std::optional<std::string> record;  // --record F
+    std::optional<std::string> dump;    // --dump F
+    bool check = false;                 // --check
+    bool no_color = false;              // --no-color
+    bool diffable = false;              // --diffable
+    bool show_secrets = false;          // --show-secrets
+    size_t history = kDefaultHistory;   // --history N
+    std::optional<std::string> command_log;  // --command-log F (with -- CMD)
+    std::vector<std::string> command;   // -- CMD [ARGS]
+    bool help = false;
+    bool version = false;
+};
+
+struct OptionsParse {
+    Options options;
+    std::optional<std::string> error;  // one line; the caller prints it with the usage
+};
+
+OptionsParse parse_options(int argc, const char* const* argv);
+std::string usage_text();
+std::string version_text();
+
+// Colour in text mode: only on a terminal, never with --no-color or NO_COLOR set
+// to a non-empty value (https://no-color.org).
+bool use_color(const Options& o, bool stdout_is_terminal, const char* no_color_env);
+
+}  // namespace pcscspy

@@ -1,0 +1,66 @@
+#include "monitor/app/text_mode.hpp"
+
+#include "monitor/app/monitor_session.hpp"
+#include "monitor/views/check_report.hpp"
+#include "monitor/views/terminal_text.hpp"
+#include "monitor/views/text_view.hpp"
+
+namespace pcscspy {
+
+void print_session_problems(const MonitorSession& session, std::ostream& err) {
+    const ModelCounters& c = session.model().counters();
+    if (session.replay_report())
+        for (const std::string& l : damage_lines(*session.replay_report(), *session.options().replay))
+            err << "pcscspy-top: " << l << "\n";
+    if (const EventServer* s = session.server()) {
+        const ServerCounters& sc = s->counters();
+        if (sc.refused)
+            err << "pcscspy-top: refused " << sc.refused << " connection" << (sc.refused == 1 ? "" : "s")
+                << " from other users\n";
+        for (const ConnectionStats& cs : s->connections())
+            if (cs.bad_lines || cs.overlong_lines || cs.pending_at_close)
+                err << "pcscspy-top: connection " << cs.id << " (pid " << cs.pid << "): " << cs.bad_lines
+                    << " bad lines, " << cs.overlong_lines << " over-long lines"
+                    << (cs.pending_at_close ? ", closed in the middle of a line" : "") << "\n";
+    }
+    if (c.bad_lines) {
+        err << "pcscspy-top: " << c.bad_lines << " line" << (c.bad_lines == 1 ? " was" : "s were") << " not events (";
+        bool first = true;
+        for (size_t k = 0; k < kEventErrorKinds; ++k)
+            if (c.bad_by_kind[k]) {
+                err << (first ? "" : ", ") << c.bad_by_kind[k] << " " << to_string(static_cast<EventErrorKind>(k));
+                first = false;
+            }
+        err << ")\n";
+    }
+    if (c.lost_events) err << "pcscspy-top: " << c.lost_events << " events were lost by the traced processes\n";
+}
+
+int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, std::ostream& err) {
+    const Options& o = session.options();
+    if (session.live()) {
+        if (session.command())
+            err << "pcscspy-top: running " << TerminalText::clean(session.command()->description) << ", output in "
+                << TerminalText::clean(session.command()->log_path) << "\n";
+        else
+            err << "pcscspy-top: listening on " << TerminalText::clean(session.socket_path())
+                << " (pcscspy-run -- CMD to trace a program; Ctrl-C to stop)\n";
+        while (!session.stop_requested() && !session.command_finished()) {
+            session.pump(200);
+            out.flush();
+            if (!out) session.request_stop();  // stdout closed (EPIPE)
+        }
+    }
+    std::vector<std::string> problems = session.finish();
+    view.print_statistics(session.model());
+    if (o.check) print_check_report(out, session.model(), o.diffable);
+    out.flush();
+    print_session_problems(session, err);
+    for (const std::string& w : session.warnings()) err << "pcscspy-top: " << TerminalText::clean(w) << "\n";
+    for (const std::string& p : problems) err << "pcscspy-top: " << TerminalText::clean(p) << "\n";
+    if (!problems.empty()) return 1;
+    if (session.command_status()) return *session.command_status();
+    return 0;
+}
+
+}  // namespace pcscspy

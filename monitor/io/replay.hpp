@@ -1,0 +1,42 @@
+// --replay F: a recording (NDJSON, one event per line) or a session document
+// (--dump) read into the model, as if the events arrived again. A truncated or
+// partly corrupt file is read up to (and, for a recording, past) the damage,
+// and every damage is reported: bad lines by number and reason, a cut last line,
+// a document broken off at some byte.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "monitor/model/session_model.hpp"
+
+namespace pcscspy {
+
+struct ReplayDamage {
+    uint64_t line = 0;  // 1-based line of the file (0: not line-based)
+    std::string message;
+};
+
+struct ReplayReport {
+    bool opened = false;
+    bool is_document = false;   // a --dump session document
+    uint64_t lines = 0;
+    uint64_t events = 0;
+    uint64_t damaged = 0;       // lines or parts that could not be read
+    std::vector<ReplayDamage> damage;  // the first kMaxDamageListed
+    bool truncated = false;     // the file ends in the middle of a line / document
+    std::string error;          // the file could not be read at all
+    static constexpr size_t kMaxDamageListed = 20;
+    bool clean() const { return opened && damaged == 0 && !truncated; }
+};
+
+using CallSink = std::function<void(const SessionModel&, const CallRecord&)>;
+
+ReplayReport replay_file(const std::string& path, SessionModel& model, const CallSink& on_call = {});
+
+// The report as lines for stderr (empty when the file was clean).
+std::vector<std::string> damage_lines(const ReplayReport& r, const std::string& path);
+
+}  // namespace pcscspy

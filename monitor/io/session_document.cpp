@@ -1,0 +1,267 @@
+#include "monitor/io/session_document.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "monitor/model/secret_filter.hpp"
+#include "protocol/event.hpp"
+
+namespace pcscspy {
+
+using nlohmann::json;
+
+namespace {
+
+json call_stats_json(const CallStats& s) {
+    return json{{"calls", s.calls}, {"errors", s.errors}, {"total_ns", s.total_ns}, {"min_ns", s.min_ns},
+                {"max_ns", s.max_ns}};
+}
+
+bool read_call_stats(const json& j, CallStats& s) {
+    if (!j.is_object()) return false;
+    try {
+        s.calls = j.at("calls").get<uint64_t>();
+        s.errors = j.at("errors").get<uint64_t>();
+        s.total_ns = j.at("total_ns").get<int64_t>();
+        s.min_ns = j.at("min_ns").get<int64_t>();
+        s.max_ns = j.at("max_ns").get<int64_t>();
+    } catch (const json::exception&) {
+        return false;
+    }
+    return true;
+}
+
+std::string state_name(ProcessState s) {
+    return s == ProcessState::Running ? "running" : s == ProcessState::Exited ? "exited" : "disconnected";
+}
+
+// A kept call's line for the document: as received, or with its secrets masked.
+std::string document_line(const SessionModel& model, const CallRecord& c, bool show_secrets) {
+    std::string_view fn = model.function_name(c);
+    if (show_secrets || (fn != "SCardTransmit" && fn != "SCardControl")) return c.raw;
+    DecodedEvent d = decode_event(c.raw);
+    if (!d.ok()) return c.raw;
+    auto* call = std::get_if<CallEvent>(&*d.event);
+    if (!call) return c.raw;
+    std::span<const Feature> features;
+    if (c.reader >= 0) features = model.readers()[static_cast<size_t>(c.reader)].features;
+    if (!mask_call_secrets(fn, call->in, features, static_cast<AppletKind>(c.applet_kind))) return c.raw;
+    return encode_event(*d.event);
+}
+
+bool write_all(int fd, std::string_view s) {
+    while (!s.empty()) {
+        ssize_t n = ::write(fd, s.data(), s.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        s.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+}
+
+}  // namespace
+
+json session_summary_json(const SessionModel& model) {
+    json doc;
+    const ModelCounters& c = model.counters();
+    json bad = json::object();
+    for (size_t k = 0; k < kEventErrorKinds; ++k)
+        bad[std::string(to_string(static_cast<EventErrorKind>(k)))] = c.bad_by_kind[k];
+    doc["counters"] = json{{"lines", c.lines},
+                           {"events", c.events},
+                           {"calls", c.calls},
+                           {"begins", c.begins},
+                           {"bad_lines", c.bad_lines},
+                           {"bad_by_kind", bad},
+                           {"lost_events", c.lost_events},
+                           {"unknown_functions", c.unknown_functions},
+                           {"evicted_calls", c.evicted_calls},
+                           {"unmatched_begins", c.unmatched_begins}};
+    doc["first_ts_us"] = model.first_ts_us();
+    doc["latest_ts_us"] = model.latest_ts_us();
+    json processes = json::array();
+    for (const ProcessInfo& p : model.processes())
+        processes.push_back(json{{"pid", p.pid},
+                                 {"ppid", p.ppid},
+                                 {"uid", p.uid},
+                                 {"exe", p.exe},
+                                 {"argv", p.argv},
+                                 {"via", p.via},
+                                 {"state", state_name(p.state)},
+                                 {"start_us", p.start_us},
+                                 {"exit_us", p.exit_us},
+                                 {"lost_events", p.lost_events},
+                                 {"apdus", p.apdus},
+                                 {"stats", call_stats_json(p.stats)}});
+    doc["processes"] = std::move(processes);
+    json readers = json::array();
+    for (const ReaderInfo& r : model.readers()) {
+        json sw = json::object();
+        for (size_t k = 0; k < kSwClassCount; ++k)
+            sw[std::string(sw_class_name(static_cast<SwClass>(k)))] = r.sw_classes[k];
+        json jr{{"name", r.name},
+                {"card_present", r.card_present ? json(*r.card_present) : json(nullptr)},
+                {"atr", to_hex(r.atr)},
+                {"card_name", r.card_name},
+                {"last_sw", r.last_sw ? json(*r.last_sw) : json(nullptr)},
+                {"apdus", r.apdus},
+                {"bytes_sent", r.bytes_sent},
+                {"bytes_received", r.bytes_received},
+                {"sw_classes", sw},
+                {"stats", call_stats_json(r.stats)}};
+        readers.push_back(std::move(jr));
+    }
+    doc["readers"] = std::move(readers);
+    json stats = json::object();
+    for (const FunctionStats& f : model.function_stats().rows()) {
+        if (!f.stats.calls) continue;
+        json s = call_stats_json(f.stats);
+        s["p95_ns"] = f.p95_ns();
+        json hist = json::array();
+        for (auto [bucket, count] : f.durations.buckets()) hist.push_back(json::array({bucket, count}));
+        s["histogram"] = std::move(hist);
+        stats[f.name] = std::move(s);
+    }
+    doc["stats"] = std::move(stats);
+    json findings = json::array();
+    for (const Finding& f : model.findings())
+        findings.push_back(json{{"kind", finding_kind_name(f.kind)},
+                                {"process", f.process},
+                                {"pid", f.pid},
+                                {"seq", f.seq},
+                                {"ts_us", f.ts_us},
+                                {"explanation", f.explanation}});
+    doc["findings"] = std::move(findings);
+    return doc;
+}
+
+std::optional<std::string> write_session_document(const SessionModel& model, const std::string& path,
+                                                  bool show_secrets) {
+    const json summary = session_summary_json(model);
+    std::string text(kSessionDocumentStart);
+    text += ",\"spy\":\"" PCSCSPY_VERSION "\"";
+    text += ",\"history\":" + std::to_string(model.options().history);
+    text += ",\"events_complete\":";
+    text += model.counters().evicted_calls == 0 ? "true" : "false";
+    text += ",\"secrets\":";
+    text += show_secrets ? "\"shown\"" : "\"masked\"";
+    text += "\n";
+    for (auto it = summary.begin(); it != summary.end(); ++it)
+        text += ",\"" + it.key() + "\":" + it->dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+    text += ",\"events\":[\n";
+    // hello/bye/lost lines and kept calls, merged in arrival order.
+    const auto& kept = model.kept_events();
+    size_t k = 0;
+    bool first = true;
+    auto emit = [&](std::string_view line) {
+        if (!first) text += ",\n";
+        first = false;
+        text += line;
+    };
+    for (const CallRecord& c : model.calls()) {
+        while (k < kept.size() && kept[k].position < c.position) emit(kept[k++].raw);
+        emit(document_line(model, c, show_secrets));
+    }
+    while (k < kept.size()) emit(kept[k++].raw);
+    text += "\n]}\n";
+
+    std::string tmp = path + ".tmp." + std::to_string(getpid());
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return "cannot create " + tmp + ": " + std::strerror(errno);
+    if (!write_all(fd, text) || fsync(fd) != 0) {
+        std::string e = "writing " + tmp + ": " + std::strerror(errno);
+        ::close(fd);
+        unlink(tmp.c_str());
+        return e;
+    }
+    ::close(fd);
+    if (rename(tmp.c_str(), path.c_str()) != 0) {
+        std::string e = "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno);
+        unlink(tmp.c_str());
+        return e;
+    }
+    return std::nullopt;
+}
+
+std::string restore_session_summary(const json& summary, SessionModel& model) {
+    std::string skipped;
+    auto skip = [&](const std::string& what) { skipped += (skipped.empty() ? "" : ", ") + what; };
+    if (auto it = summary.find("stats"); it != summary.end() && it->is_object()) {
+        FunctionStatsTable table;
+        for (auto f = it->begin(); f != it->end(); ++f) {
+            FunctionStats& row = table.row(f.key());
+            if (!read_call_stats(*f, row.stats)) {
+                skip("stats of " + f.key());
+                continue;
+            }
+            if (auto h = f->find("histogram"); h != f->end() && h->is_array())
+                for (const json& b : *h)
+                    if (b.is_array() && b.size() == 2 && b[0].is_number_unsigned() && b[1].is_number_unsigned())
+                        row.durations.add_bucket(b[0].get<uint32_t>(), b[1].get<uint64_t>());
+        }
+        model.restore_function_stats(std::move(table));
+    } else {
+        skip("stats");
+    }
+    if (auto it = summary.find("findings"); it != summary.end() && it->is_array()) {
+        std::vector<Finding> findings;
+        for (const json& f : *it) {
+            if (!f.is_object()) continue;
+            const Named* kind = find_name(kFindingKinds, f.value("kind", std::string()));
+            if (!kind) continue;
+            Finding x{static_cast<FindingKind>(kind->value), f.value("process", size_t{0}), f.value("pid", int64_t{0}),
+                      f.value("seq", uint64_t{0}), f.value("ts_us", int64_t{0}), f.value("explanation", std::string())};
+            findings.push_back(std::move(x));
+        }
+        model.restore_findings(std::move(findings));
+    }
+    if (auto it = summary.find("processes"); it != summary.end() && it->is_array()) {
+        size_t i = 0;
+        for (const json& p : *it) {
+            ProcessInfo* mp = model.mutable_process(i++);
+            if (!mp || !p.is_object() || p.value("pid", int64_t{-1}) != mp->pid) continue;
+            if (auto s = p.find("stats"); s != p.end()) read_call_stats(*s, mp->stats);
+            mp->apdus = p.value("apdus", mp->apdus);
+            mp->lost_events = p.value("lost_events", mp->lost_events);
+        }
+    }
+    if (auto it = summary.find("readers"); it != summary.end() && it->is_array()) {
+        for (const json& r : *it) {
+            if (!r.is_object() || !r.contains("name") || !r["name"].is_string()) continue;
+            const ReaderInfo* known = model.reader_by_name(r["name"].get<std::string>());
+            if (!known) continue;
+            ReaderInfo* mr = model.mutable_reader(known->index);
+            if (auto s = r.find("stats"); s != r.end()) read_call_stats(*s, mr->stats);
+            mr->apdus = r.value("apdus", mr->apdus);
+            mr->bytes_sent = r.value("bytes_sent", mr->bytes_sent);
+            mr->bytes_received = r.value("bytes_received", mr->bytes_received);
+            if (auto sw = r.find("sw_classes"); sw != r.end() && sw->is_object())
+                for (size_t k = 0; k < kSwClassCount; ++k)
+                    mr->sw_classes[k] = sw->value(std::string(sw_class_name(static_cast<SwClass>(k))), uint64_t{0});
+        }
+    }
+    if (auto it = summary.find("counters"); it != summary.end() && it->is_object()) {
+        // What the live session counted that its kept events cannot tell again.
+        ModelCounters c = model.counters();
+        c.bad_lines = it->value("bad_lines", c.bad_lines);
+        c.lost_events = it->value("lost_events", c.lost_events);
+        c.unknown_functions = it->value("unknown_functions", c.unknown_functions);
+        c.evicted_calls = it->value("evicted_calls", c.evicted_calls);
+        c.unmatched_begins = it->value("unmatched_begins", c.unmatched_begins);
+        if (auto bad = it->find("bad_by_kind"); bad != it->end() && bad->is_object())
+            for (size_t k = 0; k < kEventErrorKinds; ++k)
+                c.bad_by_kind[k] = bad->value(std::string(to_string(static_cast<EventErrorKind>(k))), uint64_t{0});
+        model.restore_counters(c);
+    }
+    model.touch();
+    return skipped;
+}
+
+}  // namespace pcscspy

@@ -1,0 +1,66 @@
+// pcscspy-top: parse the command line, start the session, run one view.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "monitor/app/dashboard_entry.hpp"
+#include "monitor/app/monitor_session.hpp"
+#include "monitor/app/options.hpp"
+#include "monitor/app/text_mode.hpp"
+#include "monitor/views/terminal_text.hpp"
+#include "monitor/views/text_view.hpp"
+
+using namespace pcscspy;
+
+namespace {
+
+#ifdef PCSCSPY_HAVE_DASHBOARD
+int run_default_view(MonitorSession& session) {
+    int status = run_dashboard(session);
+    std::vector<std::string> problems = session.finish();
+    print_session_problems(session, std::cerr);
+    for (const std::string& p : problems) std::cerr << "pcscspy-top: " << TerminalText::clean(p) << "\n";
+    return problems.empty() ? status : 1;
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    OptionsParse parsed = parse_options(argc, argv);
+    if (parsed.error) {
+        std::cerr << "pcscspy-top: " << TerminalText::clean(*parsed.error) << "\n" << usage_text();
+        return 2;
+    }
+    Options& o = parsed.options;
+    if (o.help) {
+        std::cout << usage_text();
+        return 0;
+    }
+    if (o.version) {
+        std::cout << version_text();
+        return 0;
+    }
+#ifndef PCSCSPY_HAVE_DASHBOARD
+    if (!o.text) {
+        std::cerr << "pcscspy-top: the live dashboard is not part of this build yet; use --text "
+                     "(e.g. pcscspy-top --text, or pcscspy-top --replay F --text)\n";
+        return 2;
+    }
+#endif
+    std::ios::sync_with_stdio(false);
+    MonitorSession session(o);
+    TextView view(std::cout, TextViewOptions{use_color(o, isatty(STDOUT_FILENO), std::getenv("NO_COLOR")),
+                                             o.diffable, o.show_secrets});
+    CallSink print;
+    if (o.text && !o.summary) print = [&view](const SessionModel& m, const CallRecord& c) { view.print_call(m, c); };
+    if (auto err = session.start(print)) {
+        std::cerr << "pcscspy-top: " << TerminalText::clean(*err) << "\n";
+        return 1;
+    }
+#ifdef PCSCSPY_HAVE_DASHBOARD
+    if (!o.text) return run_default_view(session);
+#endif
+    return run_text_mode(session, view, std::cout, std::cerr);
+}

@@ -1,0 +1,50 @@
+#include "monitor/model/call_stats.hpp"
+
+#include "protocol/pcsc_functions.hpp"
+
+namespace pcscspy {
+
+FunctionStatsTable::FunctionStatsTable() { clear(); }
+
+void FunctionStatsTable::clear() {
+    rows_.clear();
+    for (const FunctionInfo& f : kFunctions) rows_.push_back(FunctionStats{std::string(f.name), {}, {}});
+}
+
+size_t FunctionStatsTable::index_of(std::string_view fn) {
+    if (auto id = function_by_name(fn)) return static_cast<size_t>(*id);
+    for (size_t i = kFunctionCount; i < rows_.size(); ++i)
+        if (rows_[i].name == fn) return i;
+    rows_.push_back(FunctionStats{std::string(fn), {}, {}});
+    return rows_.size() - 1;
+}
+
+FunctionStats& FunctionStatsTable::row(std::string_view fn) { return rows_[index_of(fn)]; }
+
+std::vector<const FunctionStats*> FunctionStatsTable::sorted_by_total() const {
+    std::vector<const FunctionStats*> out;
+    for (const FunctionStats& r : rows_)
+        if (r.stats.calls) out.push_back(&r);
+    std::sort(out.begin(), out.end(), [](const FunctionStats* a, const FunctionStats* b) {
+        if (a->stats.total_ns != b->stats.total_ns) return a->stats.total_ns > b->stats.total_ns;
+        return a->name < b->name;
+    });
+    return out;
+}
+
+CallStats FunctionStatsTable::totals() const {
+    CallStats t;
+    bool first = true;
+    for (const FunctionStats& r : rows_) {
+        if (!r.stats.calls) continue;
+        t.calls += r.stats.calls;
+        t.errors += r.stats.errors;
+        t.total_ns += r.stats.total_ns;
+        t.min_ns = first ? r.stats.min_ns : std::min(t.min_ns, r.stats.min_ns);
+        t.max_ns = first ? r.stats.max_ns : std::max(t.max_ns, r.stats.max_ns);
+        first = false;
+    }
+    return t;
+}
+
+}  // namespace pcscspy

@@ -1,0 +1,63 @@
+// The --check report, built as events arrive (the history is bounded, the
+// checker is not): misuse of the PC/SC API by each traced process. The model
+// calls it before applying a call's effects, so it sees the handles as they
+// were when the program made the call. The dashboard reads the same findings.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "monitor/model/entities.hpp"
+#include "monitor/model/event_facts.hpp"
+#include "monitor/model/finding.hpp"
+
+namespace pcscspy {
+
+struct CheckerThresholds {
+    int busy_poll_calls = 20;                    // SCardGetStatusChange(timeout 0) calls...
+    int64_t busy_poll_window_us = 1'000'000;     // ...within this time is busy polling
+    int64_t long_transaction_us = 5'000'000;     // a transaction held longer than this
+    int error_burst_calls = 10;                  // failing calls...
+    int64_t error_burst_window_us = 1'000'000;   // ...within this time
+};
+
+class CorrectnessChecker {
+public:
+    explicit CorrectnessChecker(CheckerThresholds t = {}) : t_(t) {}
+
+    // A call returned; `p` is the process before the call changes anything.
+    void on_call(const ProcessInfo& p, const EventFacts& call, bool error);
+    // The process ended (bye or connection closed) or the session ends while it
+    // runs: report what it left behind, once.
+    void on_process_end(const ProcessInfo& p);
+
+    const std::vector<Finding>& findings() const { return findings_; }
+    void restore(std::vector<Finding> findings) { findings_ = std::move(findings); }
+    const CheckerThresholds& thresholds() const { return t_; }
+
+private:
+    struct Window {
+        int64_t start_us = 0;
+        int count = 0;
+        uint64_t first_seq = 0;
+        bool reported = false;
+    };
+    void add(const ProcessInfo& p, FindingKind kind, uint64_t seq, int64_t ts_us, std::string explanation);
+    bool once(const ProcessInfo& p, FindingKind kind, int64_t handle);
+    void check_handles(const ProcessInfo& p, const EventFacts& call);
+    void check_transaction(const ProcessInfo& p, const EventFacts& call);
+    void check_free(const ProcessInfo& p, const EventFacts& call);
+    void check_polling(const ProcessInfo& p, const EventFacts& call);
+    void check_errors(const ProcessInfo& p, const EventFacts& call, bool error);
+
+    CheckerThresholds t_;
+    std::vector<Finding> findings_;
+    std::set<std::tuple<size_t, FindingKind, int64_t>> reported_;  // one finding per handle and kind
+    std::set<size_t> ended_;
+    std::map<size_t, Window> polling_, errors_;
+};
+
+}  // namespace pcscspy

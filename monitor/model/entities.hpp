@@ -1,0 +1,128 @@
+// What the session model knows about the traced world: processes with their
+// threads, contexts, card handles and calls in flight; readers with their card.
+// Plain data, read by the views; only SessionModel writes it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "monitor/model/call_stats.hpp"
+#include "monitor/model/rate_window.hpp"
+#include "protocol/apdu_decoder.hpp"
+#include "protocol/hex.hpp"
+#include "protocol/pcsc_names.hpp"
+#include "protocol/status_word.hpp"
+
+namespace pcscspy {
+
+// Event times (µs since the epoch) of what last happened, for activity lights.
+struct Activity {
+    int64_t last_begin_us = 0;    // a call started
+    int64_t last_success_us = 0;  // a call returned successfully (its end time)
+    int64_t last_error_us = 0;    // a call returned an error (its end time)
+};
+
+// A `begin` whose `call` has not arrived: what the program is waiting for.
+struct InFlightCall {
+    uint64_t seq = 0;
+    std::string fn;
+    int64_t tid = 0;
+    int64_t since_us = 0;
+    std::optional<int64_t> ctx, card;
+};
+
+struct ThreadInfo {
+    uint64_t calls = 0;
+    int64_t last_ts_us = 0;
+};
+
+struct ContextInfo {
+    uint64_t established_seq = 0;  // 0: seen in use, not established while traced
+    bool released = false;
+    uint64_t released_seq = 0;
+};
+
+struct TransactionInfo {
+    uint64_t seq = 0;       // the SCardBeginTransaction
+    int64_t since_us = 0;   // when it returned
+};
+
+struct CardInfo {
+    int64_t context = 0;
+    int reader = -1;  // index into SessionModel::readers(), -1 unknown
+    uint64_t connected_seq = 0;
+    int64_t protocol = 0;
+    bool disconnected = false;
+    uint64_t disconnected_seq = 0;
+    std::optional<TransactionInfo> transaction;
+    // The applet context of this handle (which application each channel selected).
+    std::shared_ptr<ApduDecoder> decoder;
+};
+
+enum class ProcessState : uint8_t {
+    Running,
+    Exited,        // said bye
+    Disconnected,  // its connection closed without bye (killed, crashed)
+};
+
+struct ProcessInfo {
+    size_t index = 0;  // position in SessionModel::processes() (pids may be reused)
+    int64_t pid = 0;
+    int64_t ppid = 0;
+    int64_t uid = -1;
+    std::string exe;
+    std::vector<std::string> argv;
+    std::string via, backend, spy;
+    bool hello_seen = false;
+    ProcessState state = ProcessState::Running;
+    int64_t start_us = 0;  // hello, else the first event
+    int64_t last_us = 0;   // the latest event
+    int64_t exit_us = 0;   // bye / disconnection
+    uint64_t bye_calls = 0;
+    uint64_t lost_events = 0;  // from lost events and bye's total
+
+    CallStats stats;
+    uint64_t apdus = 0;
+    Activity activity;
+    RateWindow rate;
+    std::map<int64_t, ThreadInfo> threads;
+    std::map<uint64_t, InFlightCall> in_flight;  // by seq
+    uint64_t last_seq = 0;
+
+    std::unordered_map<int64_t, ContextInfo> contexts;
+    std::unordered_map<int64_t, CardInfo> cards;
+    std::unordered_set<int64_t> allocations;  // pointers returned as <buffer>_alloc, not yet freed
+
+    std::string exe_name() const;  // basename of exe, or argv[0], or "?"
+};
+
+// Status word classes (protocol/status_word.hpp), counted per reader.
+inline constexpr size_t kSwClassCount = std::size(kSwClasses);
+
+struct ReaderInfo {
+    size_t index = 0;
+    std::string name;
+    std::optional<bool> card_present;  // unknown until an event tells
+    Bytes atr;
+    std::string card_name;  // from the ATR, when known
+    int64_t event_state = 0;  // last dwEventState seen (SCardGetStatusChange)
+    std::optional<uint16_t> last_sw;
+    uint64_t apdus = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t bytes_received = 0;
+    uint64_t sw_classes[kSwClassCount] = {};  // by SwClass
+    std::vector<Feature> features;  // part 10 features (answer to CM_IOCTL_GET_FEATURE_REQUEST)
+    CallStats stats;  // calls on this reader's handles
+    Activity activity;
+    std::optional<int64_t> transaction_pid;  // who holds a transaction now
+    size_t transaction_process = 0;
+    int64_t transaction_since_us = 0;
+};
+
+}  // namespace pcscspy

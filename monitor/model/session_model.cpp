@@ -1,0 +1,509 @@
+#include "monitor/model/session_model.hpp"
+
+#include <PCSC/pcsclite.h>
+
+#include <algorithm>
+
+#include "protocol/card_list.hpp"
+#include "protocol/status_word.hpp"
+#include "protocol/hex.hpp"
+#include "protocol/part10.hpp"
+#include "protocol/pcsc_functions.hpp"
+
+namespace pcscspy {
+
+namespace {
+
+// Return codes compared as pcsc-lite's 32-bit patterns (events carry them positive).
+bool rv_is(int64_t rv, LONG code) { return static_cast<uint32_t>(rv) == static_cast<uint32_t>(code); }
+
+// pcsc-lite's pseudo reader for reader insertion/removal notifications.
+bool is_pnp_notification(std::string_view name) { return name == "\\\\?PnP?\\Notification"; }
+
+int hex_nibble(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+// Byte i of an event hex buffer (upper-case hex without separators); -1 if absent or bad.
+int hex_byte(std::string_view hex, size_t i) {
+    if (2 * i + 1 >= hex.size()) return -1;
+    int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+    return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+}
+
+Bytes bytes_of(std::string_view hex) {
+    HexParse p = parse_hex(hex);
+    return p.ok() ? std::move(p.bytes) : Bytes{};
+}
+
+}  // namespace
+
+SessionModel::SessionModel(ModelOptions options) : options_(std::move(options)), checker_(options_.checker) {}
+
+std::string SessionModel::card_name_of(ByteView atr) const {
+    if (!options_.card_list || atr.empty()) return {};
+    std::vector<std::string> names = options_.card_list->describe(atr);
+    return names.empty() ? std::string() : names.front();
+}
+
+bool SessionModel::is_error(std::string_view fn, int64_t rv) {
+    if (rv == 0) return false;
+    if (fn == "SCardGetStatusChange" && (rv_is(rv, SCARD_E_TIMEOUT) || rv_is(rv, SCARD_E_CANCELLED))) return false;
+    return true;
+}
+
+IngestResult SessionModel::ingest_line(std::string_view line) {
+    if (auto err = read_event_facts(line, scratch_)) {
+        count_bad_line(*err);
+        IngestResult r;
+        r.error = err;
+        return r;
+    }
+    ++counters_.lines;
+    return apply(scratch_, line);
+}
+
+void SessionModel::count_bad_line(EventErrorKind kind) {
+    ++counters_.lines;
+    ++counters_.bad_lines;
+    auto k = static_cast<size_t>(kind);
+    if (k < kEventErrorKinds) ++counters_.bad_by_kind[k];
+    ++generation_;
+}
+
+IngestResult SessionModel::apply(const EventFacts& f, std::string_view raw) {
+    IngestResult r;
+    r.type = f.type;
+    ++counters_.events;
+    ++event_count_;
+    if (first_ts_us_ == 0 || (f.h.ts_us > 0 && f.h.ts_us < first_ts_us_)) first_ts_us_ = f.h.ts_us;
+    latest_ts_us_ = std::max(latest_ts_us_, f.h.ts_us);
+    switch (f.type) {
+        case EventType::Hello: apply_hello(f, raw); break;
+        case EventType::Begin: apply_begin(f); break;
+        case EventType::Call: r.call = apply_call(f, raw); break;
+        case EventType::Bye: apply_bye(f, raw); break;
+        case EventType::Lost: apply_lost(f, raw); break;
+    }
+    ++generation_;
+    return r;
+}
+
+ProcessInfo& SessionModel::process_for(int64_t pid, int64_t ts_us) {
+    if (auto it = process_of_pid_.find(pid); it != process_of_pid_.end()) return processes_[it->second];
+    ProcessInfo p;
+    p.index = processes_.size();
+    p.pid = pid;
+    p.start_us = ts_us;
+    p.last_us = ts_us;
+    processes_.push_back(std::move(p));
+    process_of_pid_[pid] = processes_.size() - 1;
+    return processes_.back();
+}
+
+const ProcessInfo* SessionModel::process_by_pid(int64_t pid) const {
+    auto it = process_of_pid_.find(pid);
+    return it == process_of_pid_.end() ? nullptr : &processes_[it->second];
+}
+
+int SessionModel::reader_index(std::string_view name) {
+    if (auto it = reader_of_name_.find(name); it != reader_of_name_.end()) return static_cast<int>(it->second);
+    ReaderInfo r;
+    r.index = readers_.size();
+    r.name = std::string(name);
+    readers_.push_back(std::move(r));
+    reader_of_name_.emplace(std::string(name), readers_.size() - 1);
+    return static_cast<int>(readers_.size() - 1);
+}
+
+const ReaderInfo* SessionModel::reader_by_name(std::string_view name) const {
+    auto it = reader_of_name_.find(name);
+    return it == reader_of_name_.end() ? nullptr : &readers_[it->second];
+}
+
+uint16_t SessionModel::applet_index(std::string_view label) {
+    if (label.empty()) return 0;
+    for (size_t i = 1; i < applet_names_.size(); ++i)
+        if (applet_names_[i] == label) return static_cast<uint16_t>(i);
+    if (applet_names_.size() >= UINT16_MAX) return 0;
+    applet_names_.emplace_back(label);
+    return static_cast<uint16_t>(applet_names_.size() - 1);
+}
+
+const CallRecord* SessionModel::call_at(uint64_t ordinal) const {
+    if (calls_.empty() || ordinal < calls_.front().ordinal || ordinal > calls_.back().ordinal) return nullptr;
+    return &calls_[ordinal - calls_.front().ordinal];
+}
+
+double SessionModel::call_rate(size_t process, int64_t now_us) const {
+    return process < processes_.size() ? processes_[process].rate.per_second(now_us) : 0.0;
+}
+
+std::vector<const InFlightCall*> SessionModel::in_flight() const {
+    std::vector<const InFlightCall*> out;
+    for (const ProcessInfo& p : processes_)
+        for (const auto& [seq, c] : p.in_flight) out.push_back(&c);
+    std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->since_us < b->since_us; });
+    return out;
+}
+
+void SessionModel::apply_hello(const EventFacts& f, std::string_view raw) {
+    // A pid seen again after its process ended (or a second hello) is a new process.
+    if (auto it = process_of_pid_.find(f.h.pid); it != process_of_pid_.end()) {
+        const ProcessInfo& old = processes_[it->second];
+        if (old.hello_seen || old.state != ProcessState::Running) process_of_pid_.erase(it);
+    }
+    ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    p.hello_seen = true;
+    p.ppid = f.ppid;
+    p.uid = f.uid;
+    p.exe = f.exe;
+    p.argv = f.argv;
+    p.via = f.via;
+    p.backend = f.backend;
+    p.spy = f.spy;
+    p.start_us = f.h.ts_us;
+    p.last_us = std::max(p.last_us, f.h.ts_us);
+    kept_events_.push_back({event_count_, std::string(raw)});
+}
+
+void SessionModel::apply_begin(const EventFacts& f) {
+    ++counters_.begins;
+    ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    p.in_flight[f.seq] = InFlightCall{f.seq, f.fn, f.h.tid, f.h.ts_us, f.ctx, f.card};
+    p.activity.last_begin_us = std::max(p.activity.last_begin_us, f.h.ts_us);
+    p.last_us = std::max(p.last_us, f.h.ts_us);
+    ThreadInfo& t = p.threads[f.h.tid];
+    t.last_ts_us = std::max(t.last_ts_us, f.h.ts_us);
+    // The reader of a card handle is busy too.
+    if (f.card)
+        if (auto it = p.cards.find(*f.card); it != p.cards.end() && it->second.reader >= 0)
+            readers_[it->second.reader].activity.last_begin_us = f.h.ts_us;
+}
+
+void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
+    ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    p.bye_calls = f.calls;
+    // bye carries the process's total of lost events; count what lost events did not.
+    if (f.lost > p.lost_events) {
+        counters_.lost_events += f.lost - p.lost_events;
+        p.lost_events = f.lost;
+    }
+    kept_events_.push_back({event_count_, std::string(raw)});
+    end_process(p, ProcessState::Exited, f.h.ts_us);
+}
+
+void SessionModel::apply_lost(const EventFacts& f, std::string_view raw) {
+    ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    p.lost_events += f.lost;
+    counters_.lost_events += f.lost;
+    kept_events_.push_back({event_count_, std::string(raw)});
+}
+
+void SessionModel::connection_closed(int64_t pid, int64_t ts_us) {
+    auto it = process_of_pid_.find(pid);
+    if (it == process_of_pid_.end()) return;
+    ProcessInfo& p = processes_[it->second];
+    if (p.state == ProcessState::Running) end_process(p, ProcessState::Disconnected, ts_us);
+    ++generation_;
+}
+
+void SessionModel::end_process(ProcessInfo& p, ProcessState state, int64_t ts_us) {
+    if (p.state != ProcessState::Running) return;
+    p.state = state;
+    p.exit_us = ts_us;
+    p.last_us = std::max(p.last_us, ts_us);
+    counters_.unmatched_begins += p.in_flight.size();
+    p.in_flight.clear();
+    checker_.on_process_end(p);
+    if (p.index < processes_.size())
+        for (ReaderInfo& r : readers_)
+            if (r.transaction_pid && r.transaction_process == p.index) r.transaction_pid.reset();
+}
+
+void SessionModel::finish() {
+    for (ProcessInfo& p : processes_) checker_.on_process_end(p);
+    ++generation_;
+}
+
+const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view raw) {
+    ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    p.in_flight.erase(f.seq);
+    size_t fn_index = function_stats_.index_of(f.fn);
+    if (fn_index >= kFunctionCount) ++counters_.unknown_functions;
+    const bool error = is_error(f.fn, f.rv);
+    const bool ok = f.rv == 0;
+    const int64_t end_us = f.h.ts_us + f.dur_ns / 1000;
+    latest_ts_us_ = std::max(latest_ts_us_, end_us);
+
+    int reader = -1;
+    if (f.reader && !f.reader->empty()) {
+        reader = reader_index(*f.reader);
+    } else if (f.args.hCard) {
+        if (auto it = p.cards.find(*f.args.hCard); it != p.cards.end()) reader = it->second.reader;
+    }
+    if (reader < 0 && f.fn == "SCardConnect" && f.args.szReader) reader = reader_index(*f.args.szReader);
+
+    checker_.on_call(p, f, error);
+
+    FunctionStats& fs = function_stats_.row(fn_index);
+    fs.stats.add(f.dur_ns, error);
+    fs.durations.add(f.dur_ns);
+    p.stats.add(f.dur_ns, error);
+    p.rate.add(f.h.ts_us);
+    p.last_us = std::max(p.last_us, end_us);
+    p.last_seq = std::max(p.last_seq, f.seq);
+    (error ? p.activity.last_error_us : p.activity.last_success_us) = end_us;
+    ThreadInfo& t = p.threads[f.h.tid];
+    ++t.calls;
+    t.last_ts_us = std::max(t.last_ts_us, end_us);
+
+    CallRecord rec;
+    rec.ordinal = ++counters_.calls;
+    rec.position = event_count_;
+    rec.seq = f.seq;
+    rec.ts_us = f.h.ts_us;
+    rec.dur_ns = f.dur_ns;
+    rec.rv = f.rv;
+    rec.pid = f.h.pid;
+    rec.tid = f.h.tid;
+    rec.process = static_cast<uint32_t>(p.index);
+    rec.fn = static_cast<uint16_t>(fn_index);
+    if (error) rec.flags |= CallRecord::kError;
+    rec.handle = f.args.hCard.value_or(f.args.hContext.value_or(0));
+
+    update_handles(p, f, ok, reader);
+    // Connect may have named the reader; update_handles does not change `reader`.
+    update_readers(p, f, ok, reader, rec);
+    if (reader >= 0) {
+        ReaderInfo& r = readers_[reader];
+        r.stats.add(f.dur_ns, error);
+        (error ? r.activity.last_error_us : r.activity.last_success_us) = end_us;
+    }
+    rec.reader = static_cast<int16_t>(reader < INT16_MAX ? reader : -1);
+
+    if (options_.history == 0) {
+        ++counters_.evicted_calls;
+        last_call_ = std::move(rec);
+        return &last_call_;
+    }
+    rec.raw.assign(raw);
+    calls_.push_back(std::move(rec));
+    if (calls_.size() > options_.history) {
+        calls_.pop_front();
+        ++counters_.evicted_calls;
+    }
+    return &calls_.back();
+}
+
+void SessionModel::update_handles(ProcessInfo& p, const EventFacts& f, bool ok, int reader) {
+    const CallArgumentFacts& a = f.args;
+    for (int64_t ptr : a.allocations) p.allocations.insert(ptr);
+    if (f.fn == "SCardEstablishContext") {
+        if (ok && a.out_context) p.contexts[*a.out_context] = ContextInfo{f.seq, false, 0};
+        return;
+    }
+    if (f.fn == "SCardReleaseContext") {
+        if (ok && a.hContext) {
+            ContextInfo& c = p.contexts[*a.hContext];
+            c.released = true;
+            c.released_seq = f.seq;
+        }
+        return;
+    }
+    if (f.fn == "SCardFreeMemory") {
+        if (ok && a.pvMem) p.allocations.erase(*a.pvMem);
+    }
+    if (f.fn == "SCardConnect") {
+        if (ok && a.out_card) {
+            CardInfo c;
+            c.context = a.hContext.value_or(0);
+            c.reader = reader;
+            c.connected_seq = f.seq;
+            c.protocol = a.out_protocol.value_or(0);
+            p.cards[*a.out_card] = c;
+        }
+        return;
+    }
+    // A handle in use that this process got before it was traced: learn it, so
+    // that its reader and later misuse are known (not reported as leaked).
+    if (ok && a.hContext && !p.contexts.count(*a.hContext)) p.contexts[*a.hContext] = ContextInfo{};
+    if (!a.hCard) return;
+    auto it = p.cards.find(*a.hCard);
+    if (it == p.cards.end()) {
+        if (!ok) return;
+        CardInfo c;
+        c.reader = reader;
+        it = p.cards.emplace(*a.hCard, c).first;
+    }
+    CardInfo& card = it->second;
+    if (card.reader < 0) card.reader = reader;
+    if (!ok) return;
+    auto release_reader_transaction = [&] {
+        if (card.reader >= 0) {
+            ReaderInfo& r = readers_[card.reader];
+            if (r.transaction_pid && r.transaction_process == p.index) r.transaction_pid.reset();
+        }
+    };
+    if (f.fn == "SCardReconnect") {
+        if (a.out_protocol) card.protocol = *a.out_protocol;
+        if (card.decoder) card.decoder->reset();  // the card was reset: nothing selected
+    } else if (f.fn == "SCardDisconnect") {
+        card.disconnected = true;
+        card.disconnected_seq = f.seq;
+        if (card.transaction) release_reader_transaction();
+        card.transaction.reset();
+    } else if (f.fn == "SCardBeginTransaction") {
+        card.transaction = TransactionInfo{f.seq, f.h.ts_us + f.dur_ns / 1000};
+        if (card.reader >= 0) {
+            ReaderInfo& r = readers_[card.reader];
+            r.transaction_pid = p.pid;
+            r.transaction_process = p.index;
+            r.transaction_since_us = card.transaction->since_us;
+        }
+    } else if (f.fn == "SCardEndTransaction") {
+        if (card.transaction) release_reader_transaction();
+        card.transaction.reset();
+        if (a.dwDisposition.value_or(0) != 0 && card.decoder) card.decoder->reset();
+    }
+}
+
+void SessionModel::update_readers(ProcessInfo& p, const EventFacts& f, bool ok, int reader, CallRecord& rec) {
+    const CallArgumentFacts& a = f.args;
+    auto card_gone = [&](int idx) {
+        ReaderInfo& r = readers_[idx];
+        r.card_present = false;
+        r.atr.clear();
+        r.card_name.clear();
+    };
+    auto card_here = [&](int idx, std::string_view atr_hex) {
+        ReaderInfo& r = readers_[idx];
+        r.card_present = true;
+        if (!atr_hex.empty()) {
+            Bytes atr = bytes_of(atr_hex);
+            if (atr != r.atr) {
+                r.atr = std::move(atr);
+                r.card_name = card_name_of(r.atr);
+            }
+        }
+    };
+
+    if (f.fn == "SCardTransmit") {
+        if (a.send_hex) {
+            rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
+            int cla = hex_byte(*a.send_hex, 0), ins = hex_byte(*a.send_hex, 1), p1 = hex_byte(*a.send_hex, 2),
+                p2 = hex_byte(*a.send_hex, 3);
+            if (cla >= 0 && ins >= 0 && p1 >= 0 && p2 >= 0) {
+                rec.flags |= CallRecord::kHasApdu;
+                rec.cla = static_cast<uint8_t>(cla);
+                rec.ins = static_cast<uint8_t>(ins);
+                rec.p1 = static_cast<uint8_t>(p1);
+                rec.p2 = static_cast<uint8_t>(p2);
+            }
+        }
+        if (ok && a.recv_hex) {
+            rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
+            if (rec.received >= 2) {
+                int sw1 = hex_byte(*a.recv_hex, rec.received - 2), sw2 = hex_byte(*a.recv_hex, rec.received - 1);
+                if (sw1 >= 0 && sw2 >= 0) {
+                    rec.flags |= CallRecord::kHasSw;
+                    rec.sw = static_cast<uint16_t>(sw1 << 8 | sw2);
+                }
+            }
+        }
+        if (rec.has_apdu() && a.hCard)
+            if (auto it = p.cards.find(*a.hCard); it != p.cards.end()) {
+                std::shared_ptr<ApduDecoder>& decoder = it->second.decoder;
+                if (!decoder) decoder = std::make_shared<ApduDecoder>();
+                DecodedExchange d = decoder->feed(bytes_of(*a.send_hex), ok && a.recv_hex ? bytes_of(*a.recv_hex) : Bytes{},
+                                                  f.seq);
+                rec.applet = applet_index(d.applet_name);
+                rec.applet_kind = static_cast<uint8_t>(d.applet);
+                if (d.is_secret()) rec.flags |= CallRecord::kSecret;
+                rec.apdu = d.summary();
+            }
+        p.apdus += ok ? 1 : 0;
+        if (reader >= 0 && ok) {
+            ReaderInfo& r = readers_[reader];
+            ++r.apdus;
+            r.bytes_sent += rec.sent;
+            r.bytes_received += rec.received;
+            if (rec.has_sw()) {
+                r.last_sw = rec.sw;
+                ++r.sw_classes[static_cast<size_t>(describe_sw(rec.sw).cls)];
+            }
+        }
+    } else if (f.fn == "SCardControl") {
+        if (a.send_hex) rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
+        if (ok && a.recv_hex) rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
+        if (ok && reader >= 0 && a.dwControlCode == kGetFeatureRequest && a.recv_hex) {
+            auto parsed = parse_feature_list(bytes_of(*a.recv_hex));
+            readers_[reader].features = std::move(parsed.value);
+        }
+    } else if (f.fn == "SCardListReaders") {
+        if (ok)
+            for (const std::string& name : a.readers_listed)
+                if (!is_pnp_notification(name)) reader_index(name);
+    } else if (f.fn == "SCardGetStatusChange") {
+        if (ok || rv_is(f.rv, SCARD_E_TIMEOUT)) {
+            for (const ReaderStateFacts& s : a.reader_states) {
+                if (!s.event_state || s.reader.empty() || is_pnp_notification(s.reader)) continue;
+                int64_t es = *s.event_state;
+                if (es & SCARD_STATE_UNKNOWN) continue;
+                int idx = reader_index(s.reader);
+                readers_[idx].event_state = es;
+                if (es & SCARD_STATE_PRESENT) card_here(idx, s.atr_hex);
+                else if (es & SCARD_STATE_EMPTY) card_gone(idx);
+            }
+        }
+    } else if (f.fn == "SCardStatus") {
+        int idx = reader;
+        if (ok && a.reader_name_out && !a.reader_name_out->empty()) idx = reader_index(*a.reader_name_out);
+        if (ok && idx >= 0 && a.out_state) {
+            if (*a.out_state & SCARD_ABSENT) card_gone(idx);
+            else if (*a.out_state & (SCARD_PRESENT | SCARD_SWALLOWED | SCARD_POWERED | SCARD_NEGOTIABLE | SCARD_SPECIFIC))
+                card_here(idx, a.atr_hex.value_or(""));
+        }
+    } else if (f.fn == "SCardConnect") {
+        if (ok && reader >= 0) card_here(reader, "");
+    }
+    // Errors that say the card left (any call on the reader).
+    if (reader >= 0 && (rv_is(f.rv, SCARD_W_REMOVED_CARD) || rv_is(f.rv, SCARD_E_NO_SMARTCARD))) card_gone(reader);
+}
+
+std::optional<DecodedExchange> SessionModel::decode_exchange(uint64_t ordinal) const {
+    const CallRecord* target = call_at(ordinal);
+    if (!target || !target->has_apdu()) return std::nullopt;
+    ApduDecoder decoder;
+    EventFacts facts;
+    std::optional<DecodedExchange> result;
+    for (const CallRecord& c : calls_) {
+        if (c.ordinal > ordinal) break;
+        if (c.process != target->process || c.handle != target->handle || !c.has_apdu()) continue;
+        if (read_event_facts(c.raw, facts) || !facts.args.send_hex) continue;
+        Bytes response = c.rv == 0 && facts.args.recv_hex ? bytes_of(*facts.args.recv_hex) : Bytes{};
+        DecodedExchange d = decoder.feed(bytes_of(*facts.args.send_hex), response, c.seq);
+        if (c.ordinal == ordinal) result = std::move(d);
+    }
+    return result;
+}
+
+void SessionModel::restore_function_stats(FunctionStatsTable table) {
+    function_stats_ = std::move(table);
+    ++generation_;
+}
+
+void SessionModel::restore_findings(std::vector<Finding> findings) {
+    checker_.restore(std::move(findings));
+    ++generation_;
+}
+
+void SessionModel::restore_counters(const ModelCounters& c) {
+    counters_ = c;
+    ++generation_;
+}
+
+}  // namespace pcscspy

@@ -1,0 +1,182 @@
+// SessionModel: everything pcscspy-top knows about a tracing session, fed one
+// event line at a time (live socket, recording or dump) and read by the views.
+// It knows nothing of screens or terminals.
+//
+// - processes (pid, exe, argv, via, state, threads, calls in flight, counters,
+//   activity times, rate), their contexts and card handles;
+// - readers (card present, ATR and card name, last SW, APDU and byte counts, SW
+//   classes, who holds a transaction), learnt from SCardGetStatusChange,
+//   SCardStatus, SCardConnect and card errors;
+// - the calls, joined begin/call by pid+seq: a bounded history of compact
+//   records with their raw lines (--history), while the statistics per function,
+//   reader and process stay exact for the whole session;
+// - the correctness checker's findings; counters of bad lines and lost events;
+// - a generation number that changes whenever anything does (views redraw only
+//   when it moved).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "monitor/model/call_record.hpp"
+#include "monitor/model/call_stats.hpp"
+#include "monitor/model/correctness_checker.hpp"
+#include "monitor/model/entities.hpp"
+#include "monitor/model/event_facts.hpp"
+#include "monitor/model/finding.hpp"
+
+namespace pcscspy {
+
+inline constexpr size_t kDefaultHistory = 100'000;
+inline constexpr size_t kEventErrorKinds = 6;  // EventErrorKind values
+
+class CardList;
+
+struct ModelOptions {
+    size_t history = kDefaultHistory;  // calls kept (0: none, statistics only)
+    CheckerThresholds checker;
+    // pcsc-tools' list of ATRs, to name the cards in the readers (none: no names).
+    std::shared_ptr<const CardList> card_list;
+};
+
+struct ModelCounters {
+    uint64_t lines = 0;      // lines offered (good and bad)
+    uint64_t events = 0;     // lines that were events
+    uint64_t calls = 0;
+    uint64_t begins = 0;
+    uint64_t bad_lines = 0;  // lines that were not events (all kinds below)
+    uint64_t bad_by_kind[kEventErrorKinds] = {};
+    uint64_t lost_events = 0;        // reported by the interposers (lost + bye)
+    uint64_t unknown_functions = 0;  // calls whose fn is not one of the 18
+    uint64_t evicted_calls = 0;      // dropped from the history (still in the statistics)
+    uint64_t unmatched_begins = 0;   // begins still waiting when their process ended
+};
+
+// What one line did to the model.
+struct IngestResult {
+    std::optional<EventErrorKind> error;  // the line was not an event
+    std::optional<EventType> type;
+    const CallRecord* call = nullptr;     // the call it added (valid until the next ingest)
+    bool ok() const { return !error; }
+};
+
+class SessionModel {
+public:
+    explicit SessionModel(ModelOptions options = {});
+
+    // ---- input
+    // Reads one line (without '\n') and applies it; the line is kept as the call's raw text.
+    IngestResult ingest_line(std::string_view line);
+    // Applies an event already read (raw: its line, kept for calls and dumps).
+    IngestResult apply(const EventFacts& facts, std::string_view raw);
+    // A line that could not be read as an event (counted).
+    void count_bad_line(EventErrorKind kind);
+    // A traced process's connection closed (pid from SO_PEERCRED).
+    void connection_closed(int64_t pid, int64_t ts_us);
+    // End of the session: the checker reports what running processes left open.
+    void finish();
+
+    // ---- state
+    uint64_t generation() const { return generation_; }
+    const ModelCounters& counters() const { return counters_; }
+    const ModelOptions& options() const { return options_; }
+    int64_t first_ts_us() const { return first_ts_us_; }
+    int64_t latest_ts_us() const { return latest_ts_us_; }
+
+    const std::vector<ProcessInfo>& processes() const { return processes_; }
+    const ProcessInfo* process_by_pid(int64_t pid) const;  // the latest process with that pid
+    const std::vector<ReaderInfo>& readers() const { return readers_; }
+    const ReaderInfo* reader_by_name(std::string_view name) const;
+
+    // Per function, exact for the whole session.
+    const FunctionStatsTable& function_stats() const { return function_stats_; }
+    std::string_view function_name(const CallRecord& c) const { return function_stats_.rows()[c.fn].name; }
+
+    // The kept calls, oldest first; ordinals are 1-based and never reused, so a
+    // selection survives eviction (call_at returns nullptr once it is gone).
+    const std::deque<CallRecord>& calls() const { return calls_; }
+    const CallRecord* call_at(uint64_t ordinal) const;
+    uint64_t first_kept_ordinal() const { return calls_.empty() ? counters_.calls + 1 : calls_.front().ordinal; }
+
+    // Labels of applets selected on card handles (CallRecord::applet indexes them; 0 = none).
+    const std::vector<std::string>& applet_names() const { return applet_names_; }
+
+    const std::vector<Finding>& findings() const { return checker_.findings(); }
+
+    // The full decoding of a kept transmit, for detail views: the kept exchanges
+    // of the same handle are fed again in order, so the applet context is exact
+    // as long as its SELECT is still in the history.
+    std::optional<DecodedExchange> decode_exchange(uint64_t ordinal) const;
+
+    // Calls per second of a process over the last seconds of event time.
+    double call_rate(size_t process, int64_t now_us) const;
+    // Calls in flight in all processes (begin without call), oldest first.
+    std::vector<const InFlightCall*> in_flight() const;
+
+    // hello/bye/lost lines (few), in arrival order with their position among all
+    // events, so that a dump can interleave them with the kept calls.
+    struct KeptEvent {
+        uint64_t position;
+        std::string raw;
+    };
+    const std::vector<KeptEvent>& kept_events() const { return kept_events_; }
+
+    // Whether a call's result counts as an error: any rv but SCARD_S_SUCCESS,
+    // except SCardGetStatusChange's SCARD_E_TIMEOUT and SCARD_E_CANCELLED (the
+    // expected "nothing changed" and "cancelled by SCardCancel" answers).
+    static bool is_error(std::string_view fn, int64_t rv);
+
+    // ---- restoring a session document (statistics exact beyond its kept events)
+    void restore_function_stats(FunctionStatsTable table);
+    void restore_findings(std::vector<Finding> findings);
+    void restore_counters(const ModelCounters& c);
+    ProcessInfo* mutable_process(size_t index) { return index < processes_.size() ? &processes_[index] : nullptr; }
+    ReaderInfo* mutable_reader(size_t index) { return index < readers_.size() ? &readers_[index] : nullptr; }
+    void touch() { ++generation_; }
+
+private:
+    ProcessInfo& process_for(int64_t pid, int64_t ts_us);
+    std::string card_name_of(ByteView atr) const;
+    int reader_index(std::string_view name);
+    uint16_t applet_index(std::string_view label);
+    void apply_hello(const EventFacts& f, std::string_view raw);
+    void apply_begin(const EventFacts& f);
+    const CallRecord* apply_call(const EventFacts& f, std::string_view raw);
+    void apply_bye(const EventFacts& f, std::string_view raw);
+    void apply_lost(const EventFacts& f, std::string_view raw);
+    void update_handles(ProcessInfo& p, const EventFacts& f, bool ok, int reader);
+    void update_readers(ProcessInfo& p, const EventFacts& f, bool ok, int reader, CallRecord& rec);
+    void end_process(ProcessInfo& p, ProcessState state, int64_t ts_us);
+
+    ModelOptions options_;
+    uint64_t generation_ = 0;
+    ModelCounters counters_;
+    int64_t first_ts_us_ = 0;
+    int64_t latest_ts_us_ = 0;
+    uint64_t event_count_ = 0;  // events applied, for KeptEvent::position
+
+    std::vector<ProcessInfo> processes_;
+    std::unordered_map<int64_t, size_t> process_of_pid_;
+    std::vector<ReaderInfo> readers_;
+    struct NameHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> reader_of_name_;
+    std::vector<std::string> applet_names_{""};
+    FunctionStatsTable function_stats_;
+    std::deque<CallRecord> calls_;
+    CallRecord last_call_;  // with history 0: the call just applied (for the text view)
+    std::vector<KeptEvent> kept_events_;
+    CorrectnessChecker checker_;
+    EventFacts scratch_;  // reused by ingest_line
+};
+
+}  // namespace pcscspy

@@ -1,0 +1,92 @@
+// EventServer: the daemon-less listener. One epoll loop accepts the traced
+// processes (hundreds at once), checks each peer's uid (SO_PEERCRED: our own or
+// root, others refused and counted), reassembles each connection's lines and
+// hands them to the session. Bad input never stops it: each connection's
+// problems are counted on it and in total.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "monitor/server/line_assembler.hpp"
+#include "monitor/server/listening_socket.hpp"
+
+namespace pcscspy {
+
+struct ConnectionStats {
+    uint64_t id = 0;  // 1, 2, ... in accept order
+    pid_t pid = 0;    // SO_PEERCRED
+    uid_t uid = 0;
+    int64_t connected_us = 0;
+    int64_t closed_us = 0;  // 0 while open
+    uint64_t bytes = 0;
+    uint64_t lines = 0;
+    uint64_t bad_lines = 0;       // lines the session rejected (malformed, wrong types, ...)
+    uint64_t overlong_lines = 0;  // lines over the maximum, skipped
+    size_t pending_at_close = 0;  // bytes of an unfinished line when it closed
+    bool open() const { return closed_us == 0; }
+};
+
+struct ServerCounters {
+    uint64_t accepted = 0;
+    uint64_t refused = 0;  // peers of another uid
+    uint64_t closed = 0;
+    uint64_t lines = 0;
+    uint64_t bad_lines = 0;
+    uint64_t overlong_lines = 0;
+    uint64_t truncated_lines = 0;  // connections that closed in the middle of a line
+};
+
+class EventServer {
+public:
+    // Returns false when the line was not an event (counted on the connection).
+    using LineHandler = std::function<bool(const ConnectionStats& from, std::string_view line)>;
+    using ConnectionHandler = std::function<void(const ConnectionStats&)>;
+
+    struct Handlers {
+        LineHandler line;
+        ConnectionHandler closed;     // optional
+        ConnectionHandler overlong;   // optional: a line was over the maximum
+        ConnectionHandler truncated;  // optional: closed with half a line
+    };
+
+    EventServer(ListeningSocket socket, Handlers handlers, size_t max_line = kMaxLineLength);
+    ~EventServer();
+    EventServer(const EventServer&) = delete;
+    EventServer& operator=(const EventServer&) = delete;
+
+    // The epoll descriptor: readable when run_once has work (for a caller's poll).
+    int fd() const { return epoll_fd_; }
+    // Waits up to timeout_ms (-1: forever, 0: not at all) and processes what is
+    // ready. Returns the number of lines handed to the session.
+    size_t run_once(int timeout_ms);
+
+    const std::string& path() const { return socket_.path(); }
+    const ServerCounters& counters() const { return counters_; }
+    // Every connection seen, open or closed, in accept order.
+    const std::vector<ConnectionStats>& connections() const { return stats_; }
+    size_t open_connections() const { return conns_.size(); }
+
+private:
+    struct Connection;
+    void accept_all();
+    bool read_from(Connection& c);  // false: closed
+    void close_connection(int fd);
+
+    ListeningSocket socket_;
+    Handlers handlers_;
+    size_t max_line_;
+    int epoll_fd_ = -1;
+    ServerCounters counters_;
+    std::vector<ConnectionStats> stats_;
+    std::unordered_map<int, std::unique_ptr<Connection>> conns_;
+    std::vector<char> buffer_;
+};
+
+}  // namespace pcscspy

@@ -1,0 +1,48 @@
+// TextView: pcscspy-top --text. Prints each call as it arrives, in the spirit of
+// pcsc-spy (function, "i"/"o" arguments with symbolic names, hex dumps with
+// ASCII, "=>" result with its name and meaning, duration) and more: the APDU of
+// a transmit with its INS name, applet, P1/P2 meaning and SW meaning; part 10
+// answers parsed; process/thread labels once several are seen; colour only when
+// asked (a terminal, no --no-color, no NO_COLOR); --diffable placeholders for
+// handles, pointers, times and pids. At exit: the statistics tables.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "monitor/model/session_model.hpp"
+
+namespace pcscspy {
+
+struct TextViewOptions {
+    bool color = false;
+    bool diffable = false;
+    bool show_secrets = false;
+};
+
+class TextView {
+public:
+    TextView(std::ostream& out, TextViewOptions options) : out_(out), o_(options) {}
+
+    // One call of the model (its raw line is decoded again for the arguments).
+    void print_call(const SessionModel& model, const CallRecord& call);
+    // "Results sorted by total execution time", then readers and processes.
+    void print_statistics(const SessionModel& model);
+
+    // The text of one call, without colour (for tests and the detail view).
+    std::string format_call(const SessionModel& model, const CallRecord& call);
+
+private:
+    std::string placeholder(std::string_view kind, int64_t value);
+    std::string label(const SessionModel& model, const CallRecord& call);
+    std::string paint(std::string_view colour, std::string text) const;
+
+    std::ostream& out_;
+    TextViewOptions o_;
+    std::map<std::pair<std::string, int64_t>, int> placeholders_;
+    std::map<std::string, int> placeholder_counts_;
+};
+
+}  // namespace pcscspy

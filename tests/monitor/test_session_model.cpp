@@ -1,0 +1,222 @@
+// The session model: what it learns from a recorded opensc-tool session and
+// from small hand-written ones (processes, readers, handles, statistics, history).
+#include <doctest/doctest.h>
+
+#include "monitor/model/session_model.hpp"
+#include "protocol/pcsc_functions.hpp"
+#include "support.hpp"
+
+using namespace pcscspy;
+using namespace pcscspy::test;
+
+TEST_CASE("a recorded opensc-tool session: process, reader, card, APDUs and statistics") {
+    SessionModel m;
+    feed_file(m, "opensc_tool_session.ndjson");
+    CHECK(m.counters().bad_lines == 0);
+    CHECK(m.counters().calls == 18);
+    REQUIRE(m.processes().size() == 1);
+    const ProcessInfo& p = m.processes()[0];
+    CHECK(p.pid == 4242);
+    CHECK(p.exe_name() == "opensc-tool");
+    CHECK(p.via == "dlopen");
+    CHECK(p.state == ProcessState::Exited);
+    CHECK(p.stats.calls == 18);
+    CHECK(p.apdus == 4);
+    CHECK(p.in_flight.empty());
+    CHECK(p.allocations.empty());  // every autoallocated buffer was freed
+
+    REQUIRE(m.readers().size() == 2);
+    const ReaderInfo* r = m.reader_by_name("Virtual PCD 00 00");
+    REQUIRE(r);
+    CHECK(r->card_present == true);
+    CHECK(to_hex(r->atr) == "3B951381018073FF01000B");
+    CHECK(r->apdus == 4);
+    CHECK(r->bytes_sent == 11 + 7 + 5 + 11);
+    CHECK(r->bytes_received == 2 + 2 + 10 + 2);
+    CHECK(r->last_sw == 0x63C2);
+    CHECK(r->sw_classes[static_cast<size_t>(SwClass::Success)] == 2);
+    CHECK(r->sw_classes[static_cast<size_t>(SwClass::Warning)] == 1);
+    CHECK(r->sw_classes[static_cast<size_t>(SwClass::Error)] == 1);
+    CHECK_FALSE(r->transaction_pid.has_value());  // ended
+    REQUIRE(r->features.size() == 3);             // learnt from GET_FEATURE_REQUEST
+    CHECK(r->features[0].control_code == 0x4233000A);
+    const ReaderInfo* empty = m.reader_by_name("Virtual PCD 00 01");
+    REQUIRE(empty);
+    CHECK(empty->card_present == false);
+
+    const FunctionStats& tx = m.function_stats().rows()[static_cast<size_t>(PcscFunction::SCardTransmit)];
+    CHECK(tx.stats.calls == 4);
+    CHECK(tx.stats.total_ns == 45210000 + 44870000 + 45020000 + 45550000);
+    CHECK(tx.stats.min_ns == 44870000);
+    CHECK(tx.stats.max_ns == 45550000);
+    auto sorted = m.function_stats().sorted_by_total();
+    REQUIRE(!sorted.empty());
+    CHECK(sorted[0]->name == "SCardTransmit");
+    CHECK(sorted[1]->name == "SCardDisconnect");
+}
+
+TEST_CASE("transmits are decoded with the applet context of their handle") {
+    SessionModel m;
+    SessionWriter s;
+    s.hello().establish().connect()
+        .transmit("00A4040007A0000003080000", "9000")  // SELECT PIV
+        .transmit("00CB3FFF055C035FC10200", "6A82")      // GET DATA in PIV terms
+        .transmit("0020008006313233343536", "63C2");     // VERIFY: a secret
+    feed_text(m, s.text);
+    REQUIRE(m.calls().size() == 5);
+    const CallRecord& select = m.calls()[2];
+    CHECK(select.has_apdu());
+    CHECK(select.ins == 0xA4);
+    CHECK(select.sw == 0x9000);
+    CHECK(select.apdu.find("SELECT") != std::string::npos);
+    CHECK(m.applet_names()[select.applet] == "PIV");
+    const CallRecord& get_data = m.calls()[3];
+    CHECK(m.applet_names()[get_data.applet] == "PIV");
+    CHECK(get_data.apdu.find("6A82") != std::string::npos);
+    const CallRecord& verify = m.calls()[4];
+    CHECK((verify.flags & CallRecord::kSecret));
+    CHECK(verify.apdu.find("313233") == std::string::npos);  // the summary never shows a PIN
+
+    auto again = m.decode_exchange(get_data.ordinal);
+    REQUIRE(again.has_value());
+    CHECK(again->applet_name == "PIV");
+    CHECK(again->sw == 0x6A82);
+}
+
+TEST_CASE("the history is bounded while statistics stay exact") {
+    ModelOptions o;
+    o.history = 10;
+    SessionModel m(o);
+    SessionWriter s;
+    s.hello().establish().connect();
+    for (int i = 0; i < 100; ++i) s.transmit("0084000008", "01020304050607089000");
+    feed_text(m, s.text);
+    CHECK(m.calls().size() == 10);
+    CHECK(m.counters().calls == 102);
+    CHECK(m.counters().evicted_calls == 92);
+    CHECK(m.first_kept_ordinal() == 93);
+    CHECK(m.call_at(92) == nullptr);
+    REQUIRE(m.call_at(102) != nullptr);
+    CHECK(m.call_at(102)->ordinal == 102);
+    CHECK(m.function_stats().rows()[static_cast<size_t>(PcscFunction::SCardTransmit)].stats.calls == 100);
+    CHECK(m.reader_by_name("Virtual PCD 00 00")->apdus == 100);
+}
+
+TEST_CASE("a begin without its call is a call in flight, until the call arrives") {
+    SessionModel m;
+    SessionWriter s;
+    s.hello().establish();
+    s.begin("SCardGetStatusChange", R"(,"ctx":100)");
+    feed_text(m, s.text);
+    const ProcessInfo& p = m.processes()[0];
+    REQUIRE(p.in_flight.size() == 1);
+    CHECK(p.in_flight.begin()->second.fn == "SCardGetStatusChange");
+    CHECK(p.in_flight.begin()->second.since_us == s.ts_us);
+    CHECK(m.in_flight().size() == 1);
+    CHECK(p.activity.last_begin_us == s.ts_us);
+    SessionWriter rest = s;
+    rest.text.clear();
+    rest.call("SCardGetStatusChange", R"({"hContext":100,"dwTimeout":4294967295})", "{}", 0x8010000A, 5000000);
+    feed_text(m, rest.text);
+    CHECK(m.processes()[0].in_flight.empty());
+    // A timeout of SCardGetStatusChange is an answer, not an error.
+    CHECK(m.processes()[0].stats.errors == 0);
+}
+
+TEST_CASE("reader state is learnt from status changes, SCardStatus and card errors") {
+    SessionModel m;
+    SessionWriter s;
+    s.hello().establish().connect();
+    feed_text(m, s.text);
+    CHECK(m.reader_by_name("Virtual PCD 00 00")->card_present == true);
+    SessionWriter t = s;
+    t.text.clear();
+    t.call("SCardGetStatusChange",
+           R"({"hContext":100,"dwTimeout":1000,"rgReaderStates":[{"szReader":"Virtual PCD 00 00","dwCurrentState":32}]})",
+           R"({"rgReaderStates":[{"szReader":"Virtual PCD 00 00","dwCurrentState":32,"dwEventState":18,"cbAtr":0,"rgbAtr":""},)"
+           R"({"szReader":"\\\\?PnP?\\Notification","dwCurrentState":0,"dwEventState":0}]})");
+    feed_text(m, t.text);
+    CHECK(m.reader_by_name("Virtual PCD 00 00")->card_present == false);
+    CHECK(m.reader_by_name("\\\\?PnP?\\Notification") == nullptr);  // not a reader
+    t.text.clear();
+    t.call("SCardStatus", R"({"hCard":200})", R"({"szReaderName":"Virtual PCD 00 00","pdwState":52,"pbAtr":"3B00"})");
+    feed_text(m, t.text);
+    CHECK(m.reader_by_name("Virtual PCD 00 00")->card_present == true);
+    CHECK(to_hex(m.reader_by_name("Virtual PCD 00 00")->atr) == "3B00");
+    t.text.clear();
+    t.transmit("00A4040000", "9000");
+    t.card_call("SCardTransmit", 200, 0x80100069);  // SCARD_W_REMOVED_CARD
+    feed_text(m, t.text);
+    CHECK(m.reader_by_name("Virtual PCD 00 00")->card_present == false);
+    CHECK(m.reader_by_name("Virtual PCD 00 00")->atr.empty());
+}
+
+TEST_CASE("transactions: the reader shows who holds one") {
+    SessionModel m;
+    SessionWriter s(77);
+    s.hello().establish().connect().card_call("SCardBeginTransaction");
+    feed_text(m, s.text);
+    const ReaderInfo* r = m.reader_by_name("Virtual PCD 00 00");
+    REQUIRE(r->transaction_pid.has_value());
+    CHECK(*r->transaction_pid == 77);
+    SessionWriter t = s;
+    t.text.clear();
+    t.card_call("SCardEndTransaction", 200, 0, R"(,"dwDisposition":0)");
+    feed_text(m, t.text);
+    CHECK_FALSE(m.reader_by_name("Virtual PCD 00 00")->transaction_pid.has_value());
+}
+
+TEST_CASE("processes: threads, pid reuse, disconnection, lost events, rate") {
+    SessionModel m;
+    SessionWriter a(10);
+    a.hello().establish();
+    a.call("SCardIsValidContext", R"({"hContext":100})", "{}", 0, 100, "", 11);
+    a.bye();
+    SessionWriter b(10, a.ts_us + 1000);  // the same pid, a new program
+    b.hello("/usr/bin/pcsc_scan").establish();
+    b.text += R"({"v":1,"type":"lost","pid":10,"tid":10,"ts_us":1764030000100000,"count":7})" "\n";
+    feed_text(m, a.text + b.text);
+    REQUIRE(m.processes().size() == 2);
+    CHECK(m.processes()[0].threads.size() == 2);
+    CHECK(m.processes()[0].state == ProcessState::Exited);
+    CHECK(m.processes()[1].exe_name() == "pcsc_scan");
+    CHECK(m.process_by_pid(10) == &m.processes()[1]);
+    CHECK(m.processes()[1].lost_events == 7);
+    CHECK(m.counters().lost_events == 7);
+    m.connection_closed(10, b.ts_us + 5);
+    CHECK(m.processes()[1].state == ProcessState::Disconnected);
+
+    SessionModel r;
+    SessionWriter fast(20);
+    fast.hello();
+    for (int i = 0; i < 50; ++i) fast.call("SCardIsValidContext", R"({"hContext":1})").wait_us(100'000 - 110);
+    feed_text(r, fast.text);
+    // 50 calls over 5 s: about 10 calls per second in the last seconds.
+    CHECK(r.call_rate(0, fast.ts_us) == doctest::Approx(10.0).epsilon(0.25));
+}
+
+TEST_CASE("bad lines are counted by kind and never disturb the model") {
+    SessionModel m;
+    SessionWriter s;
+    s.hello().establish();
+    std::string text = s.text + "not json\n" + R"({"v":1,"type":"party","pid":1,"ts_us":1})" + "\n" +
+                       R"({"v":1,"type":"call","pid":"x","ts_us":1})" + "\n" + "\xff\xfe\x01\n";
+    feed_text(m, text);
+    CHECK(m.counters().bad_lines == 4);
+    CHECK(m.counters().bad_by_kind[static_cast<size_t>(EventErrorKind::MalformedJson)] == 2);
+    CHECK(m.counters().bad_by_kind[static_cast<size_t>(EventErrorKind::UnknownType)] == 1);
+    CHECK(m.counters().bad_by_kind[static_cast<size_t>(EventErrorKind::WrongType)] == 1);
+    CHECK(m.counters().calls == 1);
+    CHECK(m.processes().size() == 1);
+}
+
+TEST_CASE("the generation moves with every change and only then") {
+    SessionModel m;
+    uint64_t g0 = m.generation();
+    m.ingest_line(R"({"v":1,"type":"lost","pid":1,"tid":1,"ts_us":5,"count":1})");
+    uint64_t g1 = m.generation();
+    CHECK(g1 > g0);
+    CHECK(m.generation() == g1);
+    m.ingest_line("garbage");
+    CHECK(m.generation() > g1);
+}
