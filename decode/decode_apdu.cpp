@@ -1,12 +1,7 @@
 #include "decode/decode_apdu.hpp"
 
 #include "decode/text_output.hpp"
-#include "protocol/apdu.hpp"
-#include "protocol/apdu_params.hpp"
-#include "protocol/ber_tlv.hpp"
-#include "protocol/ins_names.hpp"
-#include "protocol/secrets.hpp"
-#include "protocol/status_word.hpp"
+#include "protocol/apdu_decoder.hpp"
 
 namespace pcscspy::decode {
 
@@ -47,12 +42,42 @@ std::string ins_text(const InsName& n, uint8_t ins) {
 
 }  // namespace
 
+namespace {
+
+// The decoder with `applet` selected on channel 0, as if the card had answered
+// 9000 to a SELECT of that applet's first well-known AID: --applet then names
+// everything exactly as the monitor does after a real SELECT.
+ApduDecoder decoder_for(AppletKind applet) {
+    ApduDecoder decoder;
+    if (applet == AppletKind::Unknown) return decoder;
+    for (const KnownAid& known : known_aids()) {
+        if (known.kind != applet) continue;
+        HexParse aid = parse_hex(known.aid_hex);
+        Bytes select = {0x00, 0xA4, 0x04, 0x00, static_cast<uint8_t>(aid.bytes.size())};
+        select.insert(select.end(), aid.bytes.begin(), aid.bytes.end());
+        const uint8_t ok[] = {0x90, 0x00};
+        decoder.feed(select, ok);
+        break;
+    }
+    return decoder;
+}
+
+std::vector<std::string> tlv_text(const std::vector<TlvLine>& lines) {
+    std::vector<std::string> out;
+    for (const TlvLine& l : lines) out.push_back(l.to_string());
+    return out;
+}
+
+}  // namespace
+
 Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
     Decoded d;
     Json& j = d.json;
     j["apdu"] = to_hex(bytes);
     d.lines.push_back(field("APDU", bytes.empty() ? "(empty)" : to_hex_spaced(bytes)));
-    CommandParse parse = parse_command_apdu(bytes);
+    ApduDecoder decoder = decoder_for(applet);
+    DecodedExchange x = decoder.feed(bytes, {}, 1);
+    const CommandParse& parse = x.parse;
     j["ok"] = parse.ok();
     j["error"] = parse.ok() ? Json(nullptr) : Json(parse.message());
     if (!parse.ok()) {
@@ -62,25 +87,21 @@ Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
     if (bytes.size() < 4) return d;
 
     const uint8_t cla = bytes[0], ins = bytes[1], p1 = bytes[2], p2 = bytes[3];
-    InsName name = name_instruction(applet, cla, ins, p1);
-    std::string params;
-    if (parse.ok()) params = describe_params(*parse.apdu, bytes, name, applet).text();
-    std::string command = ins_display_name(name, ins);
-    d.lines.insert(d.lines.begin() + 1, field("Command", params.empty() ? command : command + ": " + params));
+    const std::string params = x.params.text();
+    d.lines.insert(d.lines.begin() + 1, field("Command", params.empty() ? x.ins_name : x.ins_name + ": " + params));
     d.lines.push_back(field("CLA " + hex_byte(cla), describe_cla(cla)));
-    d.lines.push_back(field("INS " + hex_byte(ins), ins_text(name, ins)));
+    d.lines.push_back(field("INS " + hex_byte(ins), ins_text(x.ins, ins)));
     d.lines.push_back(field("P1 P2", hex_byte(p1) + " " + hex_byte(p2)));
     j["cla"] = hex_byte(cla);
     j["cla_text"] = describe_cla(cla);
     j["ins"] = hex_byte(ins);
-    j["ins_name"] = ins_display_name(name, ins);
-    j["ins_table"] = applet_kind_name(name.table);
+    j["ins_name"] = x.ins_name;
+    j["ins_table"] = applet_kind_name(x.ins.table);
     j["p1"] = hex_byte(p1);
     j["p2"] = hex_byte(p2);
     j["params"] = params;
-
-    const SecretRule* secret = find_secret_rule(bytes, applet);
-    j["secret"] = secret ? Json(secret->what) : Json(nullptr);
+    j["applet"] = applet == AppletKind::Unknown ? Json(nullptr) : Json(applet_kind_name(applet));
+    j["secret"] = x.secret_rule ? Json(x.secret_rule->what) : Json(nullptr);
     if (!parse.ok()) return d;
 
     const CommandApdu& a = *parse.apdu;
@@ -108,17 +129,12 @@ Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
             j["application"] = {{"aid", aid->aid_hex}, {"name", aid->name}, {"kind", applet_kind_name(aid->kind)}};
         }
     }
-    // Data as BER-TLV when it parses cleanly; a SELECT's data is a name or a
-    // path, not TLV.
-    j["tlv"] = nullptr;
-    if (ins != 0xA4 && !data.empty()) {
-        std::vector<std::string> tlv = format_ber_tlv(data, applet);
-        if (!tlv.empty()) {
-            tlv_field(d.lines, "BER-TLV", tlv);
-            j["tlv"] = tlv;
-        }
-    }
-    if (secret) d.lines.push_back(field("Secret", std::string(secret->what) + " (shown as given)"));
+    // The data as BER-TLV for the commands whose data is TLV (the decoder's
+    // choice, as in the monitor).
+    std::vector<std::string> tlv = tlv_text(x.command_tlv);
+    if (!tlv.empty()) tlv_field(d.lines, "BER-TLV", tlv);
+    j["tlv"] = tlv.empty() ? Json(nullptr) : Json(tlv);
+    if (x.secret_rule) d.lines.push_back(field("Secret", std::string(x.secret_rule->what) + " (shown as given)"));
     return d;
 }
 
@@ -127,28 +143,29 @@ Decoded decode_response_apdu(ByteView bytes, AppletKind applet) {
     Json& j = d.json;
     j["response"] = to_hex(bytes);
     d.lines.push_back(field("Response", bytes.empty() ? "(empty)" : to_hex_spaced(bytes)));
-    ResponseApdu r = parse_response_apdu(bytes);
-    j["ok"] = r.sw.has_value();
-    j["data"] = to_hex(r.data);
-    if (!r.sw) {
+    ApduDecoder decoder = decoder_for(applet);
+    DecodedExchange x = decoder.feed({}, bytes, 1);
+    j["ok"] = x.sw.has_value();
+    j["data"] = to_hex(x.response_data());
+    if (!x.sw) {
         d.malformed = true;
         d.lines.push_back(field("Error", "a response ends with SW1 SW2: " + std::to_string(bytes.size()) +
                                              " byte(s) are not enough"));
         j["error"] = "no SW1 SW2";
         return d;
     }
-    if (!r.data.empty()) {
-        auto data_lines = bytes_field("Data (" + std::to_string(r.data.size()) + ")", r.data);
+    ByteView data = x.response_data();
+    if (!data.empty()) {
+        auto data_lines = bytes_field("Data (" + std::to_string(data.size()) + ")", data);
         d.lines.insert(d.lines.end(), data_lines.begin(), data_lines.end());
     }
-    std::vector<std::string> tlv = r.data.empty() ? std::vector<std::string>{} : format_ber_tlv(r.data, applet);
+    std::vector<std::string> tlv = tlv_text(x.response_tlv);
     if (!tlv.empty()) tlv_field(d.lines, "BER-TLV", tlv);
     j["tlv"] = tlv.empty() ? Json(nullptr) : Json(tlv);
-    SwMeaning m = describe_sw(*r.sw, applet);
-    d.lines.push_back(field("SW " + sw_hex(*r.sw), std::string(sw_class_name(m.cls)) + ": " + m.text));
-    j["sw"] = sw_hex(*r.sw);
-    j["sw_class"] = sw_class_name(m.cls);
-    j["sw_meaning"] = m.text;
+    d.lines.push_back(field("SW " + sw_hex(*x.sw), std::string(sw_class_name(x.sw_meaning.cls)) + ": " + x.sw_meaning.text));
+    j["sw"] = sw_hex(*x.sw);
+    j["sw_class"] = sw_class_name(x.sw_meaning.cls);
+    j["sw_meaning"] = x.sw_meaning.text;
     return d;
 }
 

@@ -109,6 +109,11 @@ def apdu():
     rc, out, _ = run("apdu", "--applet", "PIV", "00 87 07 9A 04 7C 02 81 00 00")
     expect_in("GENERAL AUTHENTICATE", out)
     expect_in("BER-TLV     7C", out)
+    # --applet selects the applet first: INS 47 is then named by the OpenPGP table.
+    j = expect_json(run("apdu", "--json", "--applet", "openpgp", "00 47 81 00 02 B6 00 00")[1])
+    expect(j["ins_table"] == "OpenPGP" and j["applet"] == "OpenPGP", "OpenPGP context", json.dumps(j))
+    j = expect_json(run("apdu", "--json", "00 47 81 00 02 B6 00 00")[1])
+    expect(j["ins_table"] == "unknown" and j["applet"] is None, "no context", json.dumps(j))
     rc, out, _ = run("apdu", "00B0000010")
     expect_in("Case        2 short: Le = 10 (Ne = 16)", out)
     # Inconsistent Lc: decoded, reported, exit 1.
