@@ -1,5 +1,7 @@
 #include "decode/text_output.hpp"
 
+#include <algorithm>
+
 namespace pcscspy::decode {
 
 std::string field(std::string_view label, std::string_view value) {

@@ -1,5 +1,6 @@
 #include "protocol/part10.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "protocol/pcsc_format.hpp"
