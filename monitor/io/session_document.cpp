@@ -139,6 +139,8 @@ json session_summary_json(const SessionModel& model) {
                                 {"ts_us", f.ts_us},
                                 {"explanation", f.explanation}});
     doc["findings"] = std::move(findings);
+    // Processes whose leftovers the checker already reported (not to be reported twice).
+    doc["checked_processes"] = model.checked_processes();
     return doc;
 }
 
@@ -220,7 +222,11 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
                       f.value("seq", uint64_t{0}), f.value("ts_us", int64_t{0}), f.value("explanation", std::string())};
             findings.push_back(std::move(x));
         }
-        model.restore_findings(std::move(findings));
+        std::set<size_t> checked;
+        if (auto c = summary.find("checked_processes"); c != summary.end() && c->is_array())
+            for (const json& i : *c)
+                if (i.is_number_unsigned()) checked.insert(i.get<size_t>());
+        model.restore_findings(std::move(findings), std::move(checked));
     }
     if (auto it = summary.find("processes"); it != summary.end() && it->is_array()) {
         size_t i = 0;

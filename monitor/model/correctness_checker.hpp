@@ -35,7 +35,12 @@ public:
     void on_process_end(const ProcessInfo& p);
 
     const std::vector<Finding>& findings() const { return findings_; }
-    void restore(std::vector<Finding> findings) { findings_ = std::move(findings); }
+    // Processes whose leftovers were reported (ended, or the session finished).
+    const std::set<size_t>& ended_processes() const { return ended_; }
+    void restore(std::vector<Finding> findings, std::set<size_t> ended) {
+        findings_ = std::move(findings);
+        ended_ = std::move(ended);
+    }
     const CheckerThresholds& thresholds() const { return t_; }
 
 private:

@@ -496,8 +496,8 @@ void SessionModel::restore_function_stats(FunctionStatsTable table) {
     ++generation_;
 }
 
-void SessionModel::restore_findings(std::vector<Finding> findings) {
-    checker_.restore(std::move(findings));
+void SessionModel::restore_findings(std::vector<Finding> findings, std::set<size_t> ended_processes) {
+    checker_.restore(std::move(findings), std::move(ended_processes));
     ++generation_;
 }
 

@@ -135,7 +135,8 @@ public:
 
     // ---- restoring a session document (statistics exact beyond its kept events)
     void restore_function_stats(FunctionStatsTable table);
-    void restore_findings(std::vector<Finding> findings);
+    void restore_findings(std::vector<Finding> findings, std::set<size_t> ended_processes);
+    const std::set<size_t>& checked_processes() const { return checker_.ended_processes(); }
     void restore_counters(const ModelCounters& c);
     ProcessInfo* mutable_process(size_t index) { return index < processes_.size() ? &processes_[index] : nullptr; }
     ReaderInfo* mutable_reader(size_t index) { return index < readers_.size() ? &readers_[index] : nullptr; }
