@@ -1,0 +1,66 @@
+// A monitor stand-in for the interposer tests: listens on a Unix socket in a
+// fresh 0700 folder, accepts any number of connections (one per traced process)
+// and collects their lines. It can stop reading (a stalled monitor), be killed
+// (everything closed) and be started again on the same path.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pcscspy::test {
+
+// A folder made with mkdtemp (mode 0700), removed with its content at the end.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+class TestListener {
+public:
+    // Called for every complete line (without '\n') instead of storing it.
+    using LineCallback = std::function<void(size_t connection, const std::string& line)>;
+
+    explicit TestListener(std::string socket_path, LineCallback callback = {});
+    ~TestListener();
+
+    void set_reading(bool reading);
+    // Closes the listening socket and every connection, removes the socket file.
+    void stop();
+
+    size_t connection_count();
+    std::vector<std::vector<std::string>> connections();
+    std::vector<std::string> lines();  // all connections, in connection order
+    // Polls `done` until true or timeout; returns its last value.
+    bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+private:
+    void run();
+
+    std::string path_;
+    LineCallback callback_;
+    int listen_fd_ = -1;
+    int wake_[2] = {-1, -1};
+    std::thread thread_;
+    std::mutex mutex_;
+    bool reading_ = true;
+    bool stopping_ = false;
+    struct Connection {
+        int fd;
+        bool closed;
+        std::string partial;
+        std::vector<std::string> lines;
+    };
+    std::vector<Connection> connections_;
+};
+
+}  // namespace pcscspy::test
