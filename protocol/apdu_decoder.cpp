@@ -49,11 +49,22 @@ constexpr InsRow kRawResponse[] = {
     {AppletKind::YubicoOtp, 0x03},
 };
 
+// Commands that fetch the rest of a response after 61XX.
+constexpr InsRow kResponseFetchers[] = {
+    {AppletKind::Unknown, 0xC0},         // GET RESPONSE, and where command sets list it:
+    {AppletKind::GlobalPlatform, 0xC0},
+    {AppletKind::Emv, 0xC0},
+    {AppletKind::Piv, 0xC0},
+    {AppletKind::OpenPgp, 0xC0},
+    {AppletKind::Fido, 0xC0},
+    {AppletKind::YubicoOath, 0xA5},      // YKOATH SEND REMAINING
+};
+
 bool listed(std::span<const InsRow> rows, AppletKind table, uint8_t ins) {
     return std::any_of(rows.begin(), rows.end(), [&](const InsRow& r) { return r.table == table && r.ins == ins; });
 }
 
-constexpr uint8_t kSelect = 0xA4, kGetResponse = 0xC0, kManageChannel = 0x70;
+constexpr uint8_t kSelect = 0xA4, kManageChannel = 0x70;
 constexpr uint8_t kByDfName = 0x04;
 
 bool named_as(const InsName& name, uint8_t ins, uint8_t expected, std::string_view command) {
@@ -78,6 +89,8 @@ ByteView fci_df_name(ByteView fci) {
 }
 
 void append(Bytes& to, ByteView from) { to.insert(to.end(), from.begin(), from.end()); }
+
+std::string byte_count(size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 
 }  // namespace
 
@@ -106,7 +119,7 @@ std::string DecodedExchange::summary() const {
             s += applet_name;
             s += "]";
         }
-        if (data_length && parse.apdu->ins != kSelect) s += ", " + std::to_string(data_length) + " bytes";
+        if (data_length && parse.apdu->ins != kSelect) s += ", " + byte_count(data_length);
     }
     if (is_secret()) s += " (secret)";
     if (continues) {
@@ -117,14 +130,14 @@ std::string DecodedExchange::summary() const {
     s += " \u2192 ";
     if (!sw)
         return s + (response.empty() ? "no response"
-                                      : "malformed response (" + std::to_string(response.size()) + " byte)");
+                                      : "malformed response (" + byte_count(response.size()) + ")");
     char hex[8];
     std::snprintf(hex, sizeof hex, "%04X", *sw);
     s += hex;
     s += ' ';
     s += sw_meaning.text;
     const size_t n = response.size() - 2;
-    if (n) s += " (" + std::to_string(n) + " bytes)";
+    if (n) s += " (" + byte_count(n) + ")";
     return s;
 }
 
@@ -211,9 +224,14 @@ DecodedExchange ApduDecoder::feed(ByteView command, ByteView response, uint64_t 
         }
     }
 
+    const bool is_select_by_name = a && named_as(d.ins, ins, kSelect, "SELECT") && a->p1 == kByDfName;
     const ResponseApdu r = parse_response_apdu(response);
     d.sw = r.sw;
-    const AppletKind sw_context = ch.applet != AppletKind::Unknown ? ch.applet : d.ins.table;
+    // Status words read in the terms of the applet answering: the one being
+    // selected, else the selected one, else the command set of the INS.
+    AppletKind sw_context = ch.applet != AppletKind::Unknown ? ch.applet : d.ins.table;
+    if (is_select_by_name)
+        if (const KnownAid* k = find_aid(a->data(command))) sw_context = k->kind;
     if (r.sw) d.sw_meaning = describe_sw(*r.sw, sw_context);
     const bool more_data = r.sw && r.sw1() == 0x61;
     d.response_complete = r.sw && !more_data;
@@ -227,7 +245,7 @@ DecodedExchange ApduDecoder::feed(ByteView command, ByteView response, uint64_t 
     ch.chain.reset();
     ch.retry.reset();
 
-    const bool is_get_response = a && named_as(d.ins, ins, kGetResponse, "GET RESPONSE");
+    const bool is_get_response = a && d.ins.known() && listed(kResponseFetchers, d.ins.table, ins);
     AppletKind data_context = ch.applet;
     if (response_origin && is_get_response) {
         d.continues = Continuation{ContinuationKind::GetResponse, response_origin->seq, response_origin->command};
@@ -246,7 +264,6 @@ DecodedExchange ApduDecoder::feed(ByteView command, ByteView response, uint64_t 
     const std::string& origin_name = d.continues ? d.continues->command : d.ins_name;
 
     if (a && r.sw) {
-        const bool is_select_by_name = named_as(d.ins, ins, kSelect, "SELECT") && a->p1 == kByDfName;
         if (is_select_by_name && selection_done(*r.sw)) {
             select_applet(ch, a->data(command), r.data);
             d.applet = ch.applet;

@@ -23,7 +23,7 @@ constexpr SwRow kSwRows[] = {
     {0x6200, kExact, C::Warning, "Warning, no information given (non-volatile memory unchanged)"},
     {0x6281, kExact, C::Warning, "Part of returned data may be corrupted"},
     {0x6282, kExact, C::Warning, "End of file or record reached before reading Ne bytes, or unsuccessful search"},
-    {0x6283, kExact, C::Warning, "Selected file deactivated (invalidated)"},
+    {0x6283, kExact, C::Warning, "Selected file deactivated (invalidated; GlobalPlatform: card locked)"},
     {0x6283, kExact, C::Warning, "Card life cycle state is CARD_LOCKED (selected file invalidated)", K::GlobalPlatform},
     {0x6283, kExact, C::Warning, "Selected file invalidated (application blocked)", K::Emv},
     {0x6284, kExact, C::Warning, "File control information not formatted according to ISO 7816-4"},

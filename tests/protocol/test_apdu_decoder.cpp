@@ -142,6 +142,27 @@ TEST_CASE("acceptance: GET RESPONSE after 61XX continues the command and assembl
     CHECK_FALSE(feed(dec, "00C0000010", "9000", 7).continues);
 }
 
+TEST_CASE("YubiKey OATH: SEND REMAINING continues like GET RESPONSE; SW read as the selected applet") {
+    ApduDecoder dec;
+    DecodedExchange sel = feed(dec, "00A4040007A0000005272101", "79030507029000", 1);
+    CHECK(sel.applet == AppletKind::YubicoOath);
+    DecodedExchange all = feed(dec, "00A400010A7408000000000000000100", "7103414243 6110", 2);
+    CHECK(all.ins_name == "CALCULATE ALL");
+    DecodedExchange rest = feed(dec, "00A50000", "7103444546 9000", 3);
+    CHECK(rest.ins_name == "SEND REMAINING");
+    REQUIRE(rest.continues);
+    CHECK(rest.continues->seq == 2);
+    CHECK(rest.continues->command == "CALCULATE ALL");
+    CHECK(to_hex(rest.assembled_response) == "71034142437103444546");
+
+    // A SELECT's status word is read in the terms of the applet selected.
+    ApduDecoder gp;
+    CHECK(feed(gp, "00A4040008A000000151000000", "6283").sw_meaning.text ==
+          "Card life cycle state is CARD_LOCKED (selected file invalidated)");
+    CHECK(feed(gp, "80F24002024F0000", "E3054F03A00000 6310").sw_meaning.text ==
+          "More data available (repeat GET STATUS or GET DATA)");
+}
+
 TEST_CASE("acceptance: command chaining with CLA 10 ties the blocks to the first one") {
     ApduDecoder dec;
     feed(dec, "00A4040007A0000003080000", "9000", 1);
@@ -213,6 +234,7 @@ TEST_CASE("applet context: one per logical channel, MANAGE CHANNEL, reset") {
     feed(dec, "00A4040007A0000003080000", "9000");
     DecodedExchange open = feed(dec, "0070000001", "019000");
     CHECK(open.params.text() == "open, channel assigned by the card");
+    CHECK(open.summary() == "MANAGE CHANNEL open [PIV] \u2192 9000 OK (1 byte)");
     CHECK(dec.applet(1) == AppletKind::Unknown);  // opened from channel 0: nothing selected
     feed(dec, "01A4040006D2760001240100", "9000");
     CHECK(dec.applet(1) == AppletKind::OpenPgp);

@@ -28,7 +28,7 @@ TEST_CASE("describe_sw: the ISO 7816-4 table and its patterns") {
         {0x6100, SwClass::Success, "256 or more response bytes still available (GET RESPONSE)"},
         {0x6281, SwClass::Warning, "Part of returned data may be corrupted"},
         {0x6282, SwClass::Warning, "End of file or record reached before reading Ne bytes, or unsuccessful search"},
-        {0x6283, SwClass::Warning, "Selected file deactivated (invalidated)"},
+        {0x6283, SwClass::Warning, "Selected file deactivated (invalidated; GlobalPlatform: card locked)"},
         {0x6284, SwClass::Warning, "File control information not formatted according to ISO 7816-4"},
         {0x6285, SwClass::Warning, "Selected file in termination state"},
         {0x6286, SwClass::Warning, "No input data available from a sensor on the card"},
@@ -83,7 +83,7 @@ TEST_CASE("describe_sw: applet context rows win over the generic ones") {
     CHECK(describe_sw(0x6283, AppletKind::GlobalPlatform).text ==
           "Card life cycle state is CARD_LOCKED (selected file invalidated)");
     CHECK(describe_sw(0x6283, AppletKind::Emv).text == "Selected file invalidated (application blocked)");
-    CHECK(describe_sw(0x6283, AppletKind::Piv).text == "Selected file deactivated (invalidated)");
+    CHECK(describe_sw(0x6283, AppletKind::Piv).text == "Selected file deactivated (invalidated; GlobalPlatform: card locked)");
     CHECK(describe_sw(0x6310, AppletKind::GlobalPlatform).text == "More data available (repeat GET STATUS or GET DATA)");
     CHECK(describe_sw(0x6300, AppletKind::GlobalPlatform).text == "Authentication of host cryptogram failed");
     CHECK(describe_sw(0x9100, AppletKind::Fido).cls == SwClass::Success);
