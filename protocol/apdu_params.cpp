@@ -812,6 +812,12 @@ std::string ParamDescription::text() const {
 
 NameTable piv_key_references() { return kPivKeyReferences; }
 
+std::vector<DescribedCommand> described_commands() {
+    std::vector<DescribedCommand> out;
+    for (const DescriberRow& r : kDescribers) out.push_back({r.context, r.ins});
+    return out;
+}
+
 ParamDescription describe_params(const CommandApdu& apdu, ByteView bytes, const InsName& name, AppletKind applet) {
     ParamDescription d;
     ByteView data;

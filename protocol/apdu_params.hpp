@@ -33,4 +33,12 @@ ParamDescription describe_params(const CommandApdu& apdu, ByteView bytes, const 
 // The PIV key reference names (SP 800-73-4 table 4), for views and tests.
 NameTable piv_key_references();
 
+// The commands that have a describer, as (command set, INS): each is a command
+// its set's INS table names (checked by the tests).
+struct DescribedCommand {
+    AppletKind context;
+    uint8_t ins;
+};
+std::vector<DescribedCommand> described_commands();
+
 }  // namespace pcscspy

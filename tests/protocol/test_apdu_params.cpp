@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <set>
+#include <utility>
+
 #include "protocol/apdu_params.hpp"
 
 using namespace pcscspy;
@@ -242,4 +245,15 @@ TEST_CASE("describe_params never reads outside the buffer it is given") {
     InsName name = name_instruction(AppletKind::Unknown, a.cla, a.ins, a.p1);
     CHECK(describe_params(a, shorter, name, AppletKind::Unknown).text() ==
           "by DF name (none: default application), first or only occurrence, return FCI");
+}
+
+TEST_CASE("describers: each is for a command its command set names, once") {
+    std::set<std::pair<AppletKind, uint8_t>> seen;
+    for (const DescribedCommand& c : described_commands()) {
+        CAPTURE(applet_kind_name(c.context));
+        CAPTURE(int(c.ins));
+        CHECK(find_value(ins_table(c.context), c.ins) != nullptr);
+        CHECK(seen.insert({c.context, c.ins}).second);
+    }
+    CHECK(seen.size() > 60);
 }
