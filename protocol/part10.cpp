@@ -384,7 +384,7 @@ ControlRedaction mask(ByteView request, size_t offset, size_t length, std::optio
     r.bytes.assign(request.begin(), request.end());
     offset = std::min(offset, r.bytes.size());
     length = std::min(length, r.bytes.size() - offset);
-    std::fill_n(r.bytes.begin() + offset, length, kPinMask);
+    std::fill_n(r.bytes.begin() + offset, length, kMaskByte);
     r.offset = length ? offset : 0;
     r.length = length;
     r.note = std::move(note);

@@ -19,6 +19,7 @@
 
 #include "protocol/hex.hpp"
 #include "protocol/pcsc_names.hpp"
+#include "protocol/secrets.hpp"
 #include "protocol/xlat.hpp"
 
 namespace pcscspy {
@@ -114,13 +115,12 @@ std::vector<std::string> pin_modify_lines(const PinModify& m);
 
 // --- Secrets. ---
 // The request of a SCardControl call for `feature_tag` with its PIN-bearing
-// bytes replaced by kPinMask (same length). Masked: the data field of the APDU
-// inside PIN_VERIFY/PIN_MODIFY structures (VERIFY/MODIFY_PIN_DIRECT and _START),
+// bytes replaced by kMaskByte (secrets.hpp: one mask for every secret), same
+// length. Masked: the data field of the APDU inside PIN_VERIFY/PIN_MODIFY structures (VERIFY/MODIFY_PIN_DIRECT and _START),
 // the PIN of a PACE EstablishPACEChannel, and the whole request of the _APP_ID
 // variants (whose structure is not decoded). When the request is malformed the
 // mask errs on the safe side: everything from where the secret may start to the
 // end. Other features come back unchanged (length 0).
-inline constexpr uint8_t kPinMask = 0x2A;  // '*'
 struct ControlRedaction {
     Bytes bytes;
     size_t offset = 0;  // masked range [offset, offset + length)

@@ -55,7 +55,7 @@ void fuzz_part10(ByteView data) {
         require(r.offset + r.length <= data.size());
         for (size_t i = 0; i < data.size(); ++i) {
             bool inside = i >= r.offset && i < r.offset + r.length;
-            require(inside ? r.bytes[i] == kPinMask : r.bytes[i] == data[i]);
+            require(inside ? r.bytes[i] == kMaskByte : r.bytes[i] == data[i]);
         }
         require(r.masked() || !control_request_may_carry_pin(static_cast<uint8_t>(tag.value)) ||
                 tag.value != 0x0D || data.empty());

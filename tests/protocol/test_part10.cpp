@@ -211,7 +211,7 @@ TEST_CASE("redact_control_request masks the APDU data of PIN verify/modify reque
     ControlRedaction m = redact_control_request(FEATURE_MODIFY_PIN_DIRECT, modify);
     CHECK(m.offset == kPinModifyHeaderSize + 5);
     CHECK(m.length == 16);
-    CHECK(std::all_of(m.bytes.begin() + 29, m.bytes.end(), [](uint8_t b) { return b == kPinMask; }));
+    CHECK(std::all_of(m.bytes.begin() + 29, m.bytes.end(), [](uint8_t b) { return b == kMaskByte; }));
     CHECK(std::equal(m.bytes.begin(), m.bytes.begin() + 29, modify.begin()));
 
     // Other features are left alone.
