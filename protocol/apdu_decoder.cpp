@@ -143,6 +143,12 @@ std::string DecodedExchange::summary() const {
 
 void ApduDecoder::reset() { channels_ = {}; }
 
+void ApduDecoder::assume_selected(ByteView aid, uint8_t channel) {
+    if (channel >= kLogicalChannels) return;
+    channels_[channel] = Channel{};
+    select_applet(channels_[channel], aid, {});
+}
+
 AppletKind ApduDecoder::applet(uint8_t channel) const {
     return channel < kLogicalChannels ? channels_[channel].applet : AppletKind::Unknown;
 }

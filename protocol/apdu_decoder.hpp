@@ -99,6 +99,10 @@ public:
     // The card was reset or reconnected: every channel closed, nothing selected.
     void reset();
 
+    // Starts from a known selection, as after a successful SELECT of `aid` on
+    // `channel` (e.g. a decoder told which applet the APDUs it sees are for).
+    void assume_selected(ByteView aid, uint8_t channel = 0);
+
     AppletKind applet(uint8_t channel) const;
     ByteView selected_aid(uint8_t channel) const;
 

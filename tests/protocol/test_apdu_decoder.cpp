@@ -260,6 +260,18 @@ TEST_CASE("applet context: one per logical channel, MANAGE CHANNEL, reset") {
     CHECK(feed(dec, "00F9000000", "6D00").ins_name == "INS F9");
 }
 
+TEST_CASE("assume_selected starts from a known applet") {
+    ApduDecoder dec;
+    dec.assume_selected(hex("D27600012401"));
+    CHECK(dec.applet(0) == AppletKind::OpenPgp);
+    CHECK(feed(dec, "00F1000000", "9000").ins_name == "GET VERSION");
+    dec.assume_selected(hex("A0000003080000"), 2);
+    CHECK(dec.applet(2) == AppletKind::Piv);
+    CHECK(dec.applet(0) == AppletKind::OpenPgp);
+    dec.assume_selected(hex("A0000003080000"), 20);  // no such channel: ignored
+    CHECK(dec.applet(20) == AppletKind::Unknown);
+}
+
 TEST_CASE("malformed commands, missing and short responses") {
     ApduDecoder dec;
     DecodedExchange bad = feed(dec, "00A4040007A000", "6700", 1);
