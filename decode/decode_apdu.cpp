@@ -44,19 +44,14 @@ std::string ins_text(const InsName& n, uint8_t ins) {
 
 namespace {
 
-// The decoder with `applet` selected on channel 0, as if the card had answered
-// 9000 to a SELECT of that applet's first well-known AID: --applet then names
-// everything exactly as the monitor does after a real SELECT.
+// The decoder with `applet` selected on channel 0 (its first well-known AID),
+// so that --applet names everything as the monitor does after a real SELECT.
 ApduDecoder decoder_for(AppletKind applet) {
     ApduDecoder decoder;
     if (applet == AppletKind::Unknown) return decoder;
     for (const KnownAid& known : known_aids()) {
         if (known.kind != applet) continue;
-        HexParse aid = parse_hex(known.aid_hex);
-        Bytes select = {0x00, 0xA4, 0x04, 0x00, static_cast<uint8_t>(aid.bytes.size())};
-        select.insert(select.end(), aid.bytes.begin(), aid.bytes.end());
-        const uint8_t ok[] = {0x90, 0x00};
-        decoder.feed(select, ok);
+        decoder.assume_selected(parse_hex(known.aid_hex).bytes);
         break;
     }
     return decoder;
