@@ -84,16 +84,19 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
     ListeningSocket::Result listening = ListeningSocket::open(socket_path_);
     if (!listening.socket) return listening.error;
     EventServer::Handlers h;
-    h.line = [this](const ConnectionStats&, std::string_view line) {
+    h.line = [this](ConnectionStats& from, std::string_view line) {
         if (recorder_) recorder_->write_line(line);
         IngestResult r = model_.ingest_line(line);
+        if (r.ok()) from.event_pid = r.pid;
         if (r.call && on_call_) on_call_(model_, *r.call);
         return r.ok();
     };
     // Over-long lines and lines cut by a closing connection are bad lines too.
     h.overlong = [this](const ConnectionStats&) { model_.count_bad_line(EventErrorKind::MalformedJson); };
     h.truncated = [this](const ConnectionStats&) { model_.count_bad_line(EventErrorKind::MalformedJson); };
-    h.closed = [this](const ConnectionStats& c) { model_.connection_closed(c.pid, c.closed_us); };
+    h.closed = [this](const ConnectionStats& c) {
+        if (c.event_pid) model_.connection_closed(c.event_pid, c.closed_us);
+    };
     server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
     epoll_event ev{};
     ev.events = EPOLLIN;

@@ -77,6 +77,7 @@ void SessionModel::count_bad_line(EventErrorKind kind) {
 IngestResult SessionModel::apply(const EventFacts& f, std::string_view raw) {
     IngestResult r;
     r.type = f.type;
+    r.pid = f.h.pid;
     ++counters_.events;
     ++event_count_;
     if (first_ts_us_ == 0 || (f.h.ts_us > 0 && f.h.ts_us < first_ts_us_)) first_ts_us_ = f.h.ts_us;

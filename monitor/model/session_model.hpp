@@ -64,6 +64,7 @@ struct IngestResult {
     std::optional<EventErrorKind> error;  // the line was not an event
     std::optional<EventType> type;
     const CallRecord* call = nullptr;     // the call it added (valid until the next ingest)
+    int64_t pid = 0;                      // the event's pid
     bool ok() const { return !error; }
 };
 
@@ -78,7 +79,7 @@ public:
     IngestResult apply(const EventFacts& facts, std::string_view raw);
     // A line that could not be read as an event (counted).
     void count_bad_line(EventErrorKind kind);
-    // A traced process's connection closed (pid from SO_PEERCRED).
+    // A traced process's connection closed (pid: the one its events carried).
     void connection_closed(int64_t pid, int64_t ts_us);
     // End of the session: the checker reports what running processes left open.
     void finish();

@@ -23,6 +23,7 @@ struct ConnectionStats {
     uint64_t id = 0;  // 1, 2, ... in accept order
     pid_t pid = 0;    // SO_PEERCRED
     uid_t uid = 0;
+    int64_t event_pid = 0;  // the pid its events carry (noted by the line handler)
     int64_t connected_us = 0;
     int64_t closed_us = 0;  // 0 while open
     uint64_t bytes = 0;
@@ -46,7 +47,7 @@ struct ServerCounters {
 class EventServer {
 public:
     // Returns false when the line was not an event (counted on the connection).
-    using LineHandler = std::function<bool(const ConnectionStats& from, std::string_view line)>;
+    using LineHandler = std::function<bool(ConnectionStats& from, std::string_view line)>;
     using ConnectionHandler = std::function<void(const ConnectionStats&)>;
 
     struct Handlers {
