@@ -220,3 +220,29 @@ TEST_CASE("the generation moves with every change and only then") {
     m.ingest_line("garbage");
     CHECK(m.generation() > g1);
 }
+
+TEST_CASE("a session recorded on the test bed through the interposer") {
+    SessionModel m;
+    feed_file(m, "opensc_tool_testbed.ndjson");
+    m.finish();
+    CHECK(m.counters().bad_lines == 0);
+    CHECK(m.counters().begins == m.counters().calls);  // this interposer sends a begin for every call
+    REQUIRE(m.processes().size() == 1);
+    const ProcessInfo& p = m.processes()[0];
+    CHECK(p.exe_name() == "opensc-tool");
+    CHECK(p.state == ProcessState::Exited);
+    CHECK(p.in_flight.empty());
+    CHECK(p.bye_calls == m.counters().calls);
+    const ReaderInfo* r = m.reader_by_name("Virtual PCD 00 00");
+    REQUIRE(r);
+    CHECK(r->card_present == true);
+    CHECK(to_hex(r->atr) == "3B951381018073FF01000B");
+    bool select = false, challenge = false;
+    for (const CallRecord& c : m.calls()) {
+        select |= c.apdu == "SELECT by DF name D27600012401 (OpenPGP card) → 6A82 File or application not found";
+        challenge |= c.apdu == "GET CHALLENGE 8-byte challenge → 9000 OK (8 bytes)";
+    }
+    CHECK(select);
+    CHECK(challenge);
+    CHECK(m.findings().empty());
+}
