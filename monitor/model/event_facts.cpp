@@ -1,5 +1,6 @@
 #include "monitor/model/event_facts.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace pcscspy {
@@ -47,6 +48,13 @@ void EventFacts::clear() {
     argv.clear();
     calls = 0;
     lost = 0;
+}
+
+bool EventFacts::operator==(const EventFacts& o) const {
+    return type == o.type && h.v == o.h.v && h.pid == o.h.pid && h.tid == o.h.tid && h.ts_us == o.h.ts_us &&
+           seq == o.seq && fn == o.fn && ctx == o.ctx && card == o.card && dur_ns == o.dur_ns && rv == o.rv &&
+           reader == o.reader && args == o.args && ppid == o.ppid && uid == o.uid && exe == o.exe && via == o.via &&
+           backend == o.backend && spy == o.spy && argv == o.argv && calls == o.calls && lost == o.lost;
 }
 
 namespace {
@@ -110,6 +118,7 @@ void call_arguments_from(const json& in, const json& out, CallArgumentFacts& a) 
     for (auto it = out.begin(); it != out.end(); ++it)
         if (ends_with(it.key(), "_alloc"))
             if (auto p = integer(out, it.key().c_str())) a.allocations.push_back(*p);
+    std::sort(a.allocations.begin(), a.allocations.end());  // order-free, as the fast reader
     if (auto it = out.find("rgReaderStates"); it != out.end() && it->is_array())
         reader_states_from(*it, a.reader_states);
     else if (auto jt = in.find("rgReaderStates"); jt != in.end() && jt->is_array())

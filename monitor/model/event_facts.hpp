@@ -75,7 +75,7 @@ struct EventFacts {
     uint64_t lost = 0;
 
     void clear();
-    bool operator==(const EventFacts&) const = default;
+    bool operator==(const EventFacts&) const;
 };
 
 // The reference: facts of an event decoded by protocol's decode_event.

@@ -1,0 +1,179 @@
+// pcscspy-top's benchmark (see bench/monitor/README.md for the command):
+//   monitor_bench generate EVENTS OUT.ndjson OUT.spylog   the synthetic session, both formats
+//   monitor_bench ingest FILE                              parse + model update, single core
+//   monitor_bench live CLIENTS EVENTS_PER_CLIENT           concurrent writers on a real socket
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "monitor/model/session_model.hpp"
+#include "monitor/server/event_server.hpp"
+#include "monitor/server/listening_socket.hpp"
+#include "synthetic_session.hpp"
+
+using namespace pcscspy;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+long peak_rss_mib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss / 1024;
+}
+
+int generate(uint64_t events, const std::string& ndjson, const std::string& spylog) {
+    std::ofstream out(ndjson, std::ios::binary), spy(spylog, std::ios::binary);
+    uint64_t n = 0, calls = 0;
+    bench::SyntheticOptions o;
+    o.events = events;
+    bench::generate_session(o, [&](const std::string& line, const std::string& spy_lines) {
+        out << line << '\n';
+        spy << spy_lines;
+        ++n;
+        if (!spy_lines.empty()) ++calls;
+    });
+    std::printf("generated %llu events (%llu calls) into %s and %s\n", static_cast<unsigned long long>(n),
+                static_cast<unsigned long long>(calls), ndjson.c_str(), spylog.c_str());
+    return 0;
+}
+
+int ingest(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string text = ss.str();
+    std::vector<std::string_view> lines;
+    for (size_t start = 0; start < text.size();) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string::npos) nl = text.size();
+        lines.emplace_back(text.data() + start, nl - start);
+        start = nl + 1;
+    }
+    long rss_before = peak_rss_mib();
+    SessionModel model;
+    auto t0 = Clock::now();
+    for (std::string_view l : lines) model.ingest_line(l);
+    double t = seconds_since(t0);
+    std::printf("ingest: %zu events in %.3f s = %.0f events/s (%.1f MB/s), %llu calls, %llu kept, %llu bad\n",
+                lines.size(), t, lines.size() / t, text.size() / t / 1e6,
+                static_cast<unsigned long long>(model.counters().calls),
+                static_cast<unsigned long long>(model.calls().size()),
+                static_cast<unsigned long long>(model.counters().bad_lines));
+    std::printf("peak RSS: %ld MiB (file in memory: %zu MiB, before the model: %ld MiB)\n", peak_rss_mib(),
+                text.size() >> 20, rss_before);
+    // The reference reader alone (protocol's decode_event, nlohmann DOM), for comparison.
+    auto t1 = Clock::now();
+    size_t ok = 0;
+    for (size_t i = 0; i < lines.size(); i += 10) ok += decode_event(lines[i]).ok();
+    double tr = seconds_since(t1) * 10;
+    std::printf("reference decode_event alone (1 line in 10, scaled): %.0f events/s\n", lines.size() / tr);
+    return model.counters().bad_lines == 0 ? 0 : 1;
+}
+
+// Writers behave like the interposer: a non-blocking socket; what cannot be
+// written is dropped and counted, and reported in a `lost` event.
+int writer(const std::string& path, int id, uint64_t events) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 2;
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    int pid = 50000 + id;
+    uint64_t lost = 0;
+    auto send_line = [&](const std::string& l) {
+        ssize_t n = send(fd, l.data(), l.size(), MSG_NOSIGNAL);
+        if (n == static_cast<ssize_t>(l.size())) return;
+        if (n > 0) {  // a line is never cut: finish it, blocking
+            fcntl(fd, F_SETFL, 0);
+            (void)!send(fd, l.data() + n, l.size() - static_cast<size_t>(n), MSG_NOSIGNAL);
+            fcntl(fd, F_SETFL, O_NONBLOCK);
+            return;
+        }
+        ++lost;
+    };
+    auto ts = [&] { return std::to_string(1764030000000000 + static_cast<int64_t>(id)); };
+    send_line(R"({"v":1,"type":"hello","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
+              R"(,"exe":"/bin/writer","argv":[],"via":"preload"})" "\n");
+    for (uint64_t s = 1; s <= events; ++s)
+        send_line(R"({"v":1,"type":"call","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
+                  R"(,"seq":)" + std::to_string(s) +
+                  R"(,"fn":"SCardTransmit","dur_ns":45000000,"rv":0,"rv_name":"SCARD_S_SUCCESS","reader":"R",)"
+                  R"("in":{"hCard":1,"pbSendBuffer":"0084000008","cbSendLength":5},)"
+                  R"("out":{"pbRecvBuffer":"11223344556677889000","pcbRecvLength":10}})" "\n");
+    fcntl(fd, F_SETFL, 0);
+    std::string bye = R"({"v":1,"type":"bye","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
+                      R"(,"calls":)" + std::to_string(events) + R"(,"lost":)" + std::to_string(lost) + "}\n";
+    (void)!send(fd, bye.data(), bye.size(), MSG_NOSIGNAL);
+    close(fd);
+    return 0;
+}
+
+int live(int clients, uint64_t per_client) {
+    char tmpl[] = "/tmp/pcscspy-bench-XXXXXX";
+    std::string dir = mkdtemp(tmpl);
+    std::string path = dir + "/socket";
+    auto listening = ListeningSocket::open(path);
+    if (!listening.socket) {
+        std::cerr << listening.error << "\n";
+        return 1;
+    }
+    SessionModel model;
+    EventServer::Handlers h;
+    h.line = [&](ConnectionStats& from, std::string_view line) {
+        IngestResult r = model.ingest_line(line);
+        if (r.ok()) from.event_pid = r.pid;
+        return r.ok();
+    };
+    EventServer server(std::move(*listening.socket), std::move(h));
+    std::vector<pid_t> kids;
+    auto t0 = Clock::now();
+    for (int i = 0; i < clients; ++i) {
+        pid_t k = fork();
+        if (k == 0) _exit(writer(path, i, per_client));
+        kids.push_back(k);
+    }
+    const uint64_t expected = static_cast<uint64_t>(clients) * per_client;
+    size_t byes = 0;
+    while (byes < static_cast<size_t>(clients) && seconds_since(t0) < 300) {
+        server.run_once(100);
+        byes = 0;
+        for (const ProcessInfo& p : model.processes()) byes += p.state == ProcessState::Exited;
+    }
+    double t = seconds_since(t0);
+    for (pid_t k : kids) waitpid(k, nullptr, 0);
+    std::printf("live: %d concurrent writers, %llu calls received of %llu sent in %.3f s = %.0f events/s; "
+                "lost %llu, bad lines %llu\n",
+                clients, static_cast<unsigned long long>(model.counters().calls),
+                static_cast<unsigned long long>(expected), t, model.counters().events / t,
+                static_cast<unsigned long long>(model.counters().lost_events),
+                static_cast<unsigned long long>(model.counters().bad_lines));
+    std::system(("rm -rf " + dir).c_str());
+    return model.counters().lost_events == 0 && model.counters().calls == expected ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "generate" && argc == 5) return generate(std::stoull(argv[2]), argv[3], argv[4]);
+    if (cmd == "ingest" && argc == 3) return ingest(argv[2]);
+    if (cmd == "live" && argc == 4) return live(std::stoi(argv[2]), std::stoull(argv[3]));
+    std::cerr << "usage: monitor_bench generate EVENTS OUT.ndjson OUT.spylog | ingest FILE | live CLIENTS EVENTS\n";
+    return 2;
+}

@@ -1,0 +1,115 @@
+#include "monitor/views/dashboard/key_table.hpp"
+
+#include <algorithm>
+
+namespace pcscspy::dashboard {
+
+namespace {
+
+using enum Action;
+using enum KeyScope;
+
+constexpr KeyBinding kKeys[] = {
+    {Main, '?', "?", "this help", Help, "help"},
+    {Main, keys::F1, "F1", "this help", Help},
+    {Main, keys::Up, "↑", "select the previous (older) call", Up},
+    {Main, keys::Down, "↓", "select the next call; past the newest one, follow live again", Down},
+    {Main, keys::PageUp, "PgUp", "a page of older calls", PageUp},
+    {Main, keys::PageDown, "PgDn", "a page of newer calls", PageDown},
+    {Main, keys::Home, "Home", "the oldest kept call", Home},
+    {Main, keys::End, "End", "the newest call, and follow live", End},
+    {Main, keys::Enter, "Enter", "detail of the selected call: arguments, hex, APDU breakdown, ATR", Open, "detail"},
+    {Main, ' ', "space", "pause / resume the call list (events are still collected)", Pause, "pause"},
+    {Main, 'p', "p", "process filter: all, each process in turn, all", CycleProcess, "proc"},
+    {Main, 'r', "r", "reader filter: all, each reader in turn, all", CycleReader, "reader"},
+    {Main, 'c', "c", "clear the filters and the search", ClearFilters, "clear"},
+    {Main, '/', "/", "search calls: function, reader, exe, INS name, SW, return code, hex bytes", Search, "search"},
+    {Main, 'n', "n", "next match, going back in time", NextMatch},
+    {Main, 'N', "N", "previous match, going forward in time", PreviousMatch},
+    {Main, 's', "s", "statistics per function, then per reader, then per process", CycleStats, "stats"},
+    {Main, 'k', "k", "correctness findings (leaks, misuse, busy polling...)", Findings, "checks"},
+    {Main, '!', "!", "correctness findings (leaks, misuse, busy polling...)", Findings},
+    {Main, 'd', "d", "dump the session to a file now (its name shows below)", Dump, "dump"},
+    {Main, 'q', "q", "quit", Quit, "quit"},
+
+    {Overlay, keys::Up, "↑", "scroll up (findings: previous)", Up},
+    {Overlay, keys::Down, "↓", "scroll down (findings: next)", Down},
+    {Overlay, keys::PageUp, "PgUp", "a page up", PageUp},
+    {Overlay, keys::PageDown, "PgDn", "a page down", PageDown},
+    {Overlay, keys::Home, "Home", "the top", Home},
+    {Overlay, keys::End, "End", "the bottom", End},
+    {Overlay, keys::Enter, "Enter", "findings: show the call in the list; detail, help: close", Open},
+    {Overlay, keys::Escape, "Esc", "close", Close},
+    {Overlay, 'q', "q", "close", Close},
+    {Overlay, '?', "?", "close", Close},
+
+    {Prompt, keys::Enter, "Enter", "find the nearest match, going back in time", SearchConfirm},
+    {Prompt, keys::Escape, "Esc", "cancel the search", SearchCancel},
+    {Prompt, keys::Backspace, "Backspace", "erase the last character", SearchErase},
+};
+
+constexpr Named kScopeTitles[] = {
+    {static_cast<uint64_t>(Main), "Main screen"},
+    {static_cast<uint64_t>(Overlay), "Detail, findings and help views"},
+    {static_cast<uint64_t>(Prompt), "Search prompt (type the text)"},
+};
+
+constexpr size_t kKeyColumn = 16;
+
+}  // namespace
+
+std::span<const KeyBinding> key_table() { return kKeys; }
+
+const KeyBinding* find_binding(KeyScope scope, int key) {
+    for (const KeyBinding& k : kKeys)
+        if (k.scope == scope && k.key == key) return &k;
+    return nullptr;
+}
+
+std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
+    std::vector<StyledLine> lines;
+    for (const Named& scope : kScopeTitles) {
+        if (!lines.empty()) lines.emplace_back();
+        lines.push_back(StyledLine{}.add(std::string(scope.name), Role::Strong));
+        std::vector<bool> done(std::size(kKeys));
+        for (size_t i = 0; i < std::size(kKeys); ++i) {
+            const KeyBinding& k = kKeys[i];
+            if (k.scope != static_cast<KeyScope>(scope.value) || done[i]) continue;
+            // Every key of this action (and the same description) on one line.
+            std::string labels;
+            for (size_t j = i; j < std::size(kKeys); ++j) {
+                const KeyBinding& o = kKeys[j];
+                if (o.scope == k.scope && o.action == k.action && o.description == k.description) {
+                    labels += (labels.empty() ? "" : " ") + display_text(o.label, glyphs);
+                    done[j] = true;
+                }
+            }
+            StyledLine l;
+            l.add("  ").add(fit(labels, kKeyColumn, glyphs), Role::Key).add(std::string(k.description));
+            lines.push_back(std::move(l));
+        }
+    }
+    lines.emplace_back();
+    // The lights, drawn as the panes draw them.
+    StyledLine lights;
+    lights.add("Lights:");
+    for (const Named& kind : kLightKinds) {
+        Light light{static_cast<LightKind>(kind.value), LightLevel::Bright};
+        lights.add("  ");
+        lights.spans.push_back(Span{std::string(kind.name), Role::Normal, light});
+        lights.add(" " + std::string(kind.meaning));
+    }
+    lines.push_back(std::move(lights));
+    lines.push_back(StyledLine{}.add("        results fade over 1.5 s; without colour the lights are the characters . * + !",
+                                     Role::Dim));
+    return lines;
+}
+
+std::vector<const KeyBinding*> footer_hints() {
+    std::vector<const KeyBinding*> out;
+    for (const KeyBinding& k : kKeys)
+        if (k.scope == KeyScope::Main && !k.hint.empty()) out.push_back(&k);
+    return out;
+}
+
+}  // namespace pcscspy::dashboard

@@ -1,0 +1,158 @@
+#include <algorithm>
+
+#include "monitor/views/dashboard/display_format.hpp"
+#include "monitor/views/dashboard/line_fit.hpp"
+#include "monitor/views/dashboard/panes.hpp"
+
+namespace pcscspy::dashboard {
+
+namespace {
+
+struct ProcessColumns {
+    size_t name, pid = 7, calls = 7, errors = 5, rate = 7, doing, command;
+};
+
+ProcessColumns process_columns(size_t width) {
+    ProcessColumns c;
+    c.name = width >= 120 ? 18 : 15;
+    size_t fixed = 2 + c.name + c.pid + 1 + c.calls + 1 + c.errors + 1 + c.rate + 2;
+    size_t rest = width > fixed ? width - fixed : 0;
+    c.doing = std::min<size_t>(rest, 36);
+    c.command = rest > c.doing + 2 ? rest - c.doing - 2 : 0;
+    if (c.command < 12) {  // not worth a column: give the room to "doing"
+        c.doing = rest;
+        c.command = 0;
+    }
+    return c;
+}
+
+// The call a process is blocked in: the oldest non-calm call in flight, else
+// the oldest calm wait.
+const InFlightCall* current_call(const ProcessInfo& p) {
+    const InFlightCall* calm = nullptr;
+    const InFlightCall* busy = nullptr;
+    for (const auto& [seq, c] : p.in_flight) {
+        const InFlightCall*& slot = is_calm_wait(c.fn) ? calm : busy;
+        if (!slot || c.since_us < slot->since_us) slot = &c;
+    }
+    return busy ? busy : calm;
+}
+
+bool is_busy(const ProcessInfo& p) {
+    return std::any_of(p.in_flight.begin(), p.in_flight.end(), [](const auto& e) { return !is_calm_wait(e.second.fn); });
+}
+
+// Order of the rows: running first, in arrival order; then ended processes, the
+// most recently ended first.
+std::vector<const ProcessInfo*> ordered_processes(const SessionModel& model) {
+    std::vector<const ProcessInfo*> out;
+    for (const ProcessInfo& p : model.processes()) out.push_back(&p);
+    std::stable_sort(out.begin(), out.end(), [](const ProcessInfo* a, const ProcessInfo* b) {
+        bool ra = a->state == ProcessState::Running, rb = b->state == ProcessState::Running;
+        if (ra != rb) return ra;
+        if (ra) return false;
+        return a->exit_us > b->exit_us;
+    });
+    return out;
+}
+
+std::string command_line(const ProcessInfo& p) {
+    std::string s;
+    for (const std::string& a : p.argv) s += (s.empty() ? "" : " ") + a;
+    return s.empty() ? p.exe : s;
+}
+
+}  // namespace
+
+Doing process_doing(const ViewContext& ctx, const ProcessInfo& p) {
+    const Glyphs& g = ctx.glyphs;
+    if (p.state == ProcessState::Exited) return {"exited " + clock_time(p.exit_us), Role::Dim, false};
+    if (p.state == ProcessState::Disconnected) return {"gone " + clock_time(p.exit_us) + " (no bye)", Role::Dim, false};
+    if (const InFlightCall* c = current_call(p)) {
+        const int64_t waited = std::max<int64_t>(0, ctx.now_us - c->since_us);
+        std::string more = p.in_flight.size() > 1 ? " +" + std::to_string(p.in_flight.size() - 1) : "";
+        std::string fn = display_text(c->fn, g);
+        if (is_calm_wait(c->fn)) return {fn + " " + format_duration(waited * 1000, g) + more, Role::Dim, true};
+        if (waited >= ctx.patience.blocked_us)
+            return {fn + " blocked " + format_duration(waited * 1000, g) + more, Role::Warn, true};
+        return {fn + " " + format_duration(waited * 1000, g) + more, Role::Normal, true};
+    }
+    // Holding a transaction between calls.
+    int64_t since = 0;
+    for (const auto& [handle, card] : p.cards)
+        if (card.transaction && (since == 0 || card.transaction->since_us < since)) since = card.transaction->since_us;
+    if (since != 0) {
+        const int64_t held = std::max<int64_t>(0, ctx.now_us - since);
+        return {"in transaction " + format_duration(held * 1000, g),
+                held >= ctx.patience.transaction_us ? Role::Warn : Role::Info, true};
+    }
+    return {"idle", Role::Dim, false};
+}
+
+Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t max_rows) {
+    const Glyphs& g = ctx.glyphs;
+    const SessionModel& model = ctx.model;
+    const ProcessColumns c = process_columns(width);
+    Pane pane;
+    pane.total = model.processes().size();
+
+    size_t running = 0;
+    for (const ProcessInfo& p : model.processes()) running += p.state == ProcessState::Running;
+    std::string title = "Processes " + std::to_string(pane.total);
+    StyledLine h;
+    h.fill = Role::Heading;
+    h.add(fit(title, 2 + c.name, g), Role::HeadingTitle)
+        .add(fit("PID", c.pid, g, Align::Right), Role::Heading)
+        .add(fit("CALLS", c.calls + 1, g, Align::Right), Role::Heading)
+        .add(fit("ERR", c.errors + 1, g, Align::Right), Role::Heading)
+        .add(fit("RATE", c.rate + 1, g, Align::Right), Role::Heading)
+        .add("  ", Role::Heading)
+        .add(fit("NOW", c.doing, g), Role::Heading);
+    if (c.command) h.add("  ", Role::Heading).add(fit("COMMAND", c.command, g), Role::Heading);
+    std::string count = running == pane.total ? "" : std::to_string(running) + " running ";
+    pane.heading = join_left_right(std::move(h), StyledLine{{Span{count, Role::Heading, std::nullopt}}, Role::Heading},
+                                   width, g);
+
+    std::vector<const ProcessInfo*> order = ordered_processes(model);
+    if (ui.filter.process && order.size() > max_rows && max_rows > 0) {
+        // Keep the filtered process on screen.
+        auto it = std::find_if(order.begin(), order.end(), [&](auto* p) { return p->index == *ui.filter.process; });
+        if (it != order.end() && static_cast<size_t>(it - order.begin()) >= max_rows) std::rotate(order.begin() + max_rows - 1, it, it + 1);
+    }
+    if (order.empty() && max_rows > 0) {
+        StyledLine l;
+        l.add(ctx.info.live ? "  waiting for traced programs " + g.arrow + " pcscspy-run -- CMD, or pcscspy-top -- CMD"
+                            : "  no process in this recording",
+              Role::Dim);
+        pane.rows.push_back(fit_line(std::move(l), width, g));
+    }
+    for (const ProcessInfo* p : order) {
+        if (pane.rows.size() >= max_rows) break;
+        const bool ended = p->state != ProcessState::Running;
+        const Light light = ended ? Light{} : light_of(p->activity, is_busy(*p), ctx.now_us);
+        const Doing doing = process_doing(ctx, *p);
+        pane.animated = pane.animated || doing.animated || light_is_fading(light) || light.kind == LightKind::InFlight;
+        const Role base = ended ? Role::Dim : Role::Normal;
+        StyledLine l;
+        l.spans.push_back(Span{std::string(light_character(light.kind)), Role::Normal, light});
+        l.add(" ")
+            .add(fit(display_text(p->exe_name(), g), c.name, g), ended ? Role::Dim : Role::Strong)
+            .add(fit(std::to_string(p->pid), c.pid, g, Align::Right), base)
+            .add(fit(std::to_string(p->stats.calls), c.calls + 1, g, Align::Right), base)
+            .add(fit(std::to_string(p->stats.errors), c.errors + 1, g, Align::Right),
+                 p->stats.errors ? (ended ? Role::Dim : Role::Error) : Role::Dim)
+            .add(fit(ended ? "" : format_rate(model.call_rate(p->index, ctx.now_us)), c.rate + 1, g, Align::Right), base)
+            .add("  ")
+            .add(fit(doing.text, c.doing, g), doing.role);
+        if (c.command) {
+            std::string cmd = display_text(command_line(*p), g);
+            if (p->lost_events) cmd = std::to_string(p->lost_events) + " events lost  " + cmd;
+            l.add("  ").add(fit(cmd, c.command, g), p->lost_events ? Role::Warn : Role::Dim);
+        }
+        l.selected = ui.filter.process && *ui.filter.process == p->index;
+        pane.rows.push_back(fit_line(std::move(l), width, g));
+    }
+    return pane;
+}
+
+}  // namespace pcscspy::dashboard
