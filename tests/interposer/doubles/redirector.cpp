@@ -2,8 +2,8 @@
 // ships 1.9.9): at the first SCardEstablishContext it dlopens
 // $LIBPCSCLITE_DELEGATE (else libpcsclite_real.so.1) and forwards every call to
 // it, refusing a delegate that resolves to itself; until then, and when loading
-// fails, calls return SCARD_F_INTERNAL_ERROR. As in pcsc-lite 2.1, this library
-// has no pcsc_stringify_error.
+// fails, calls return SCARD_F_INTERNAL_ERROR. As in pcsc-lite 2.1 (built from
+// error.c and libredirect.c), pcsc_stringify_error is its own.
 #include <cstdio>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -83,6 +83,12 @@ FWD(LONG, SCardCancel, (SCARDCONTEXT a), (a))
 FWD(LONG, SCardGetAttrib, (SCARDHANDLE a, DWORD b, LPBYTE c, LPDWORD d), (a, b, c, d))
 FWD(LONG, SCardSetAttrib, (SCARDHANDLE a, DWORD b, LPCBYTE c, DWORD d), (a, b, c, d))
 #undef FWD
+
+const char* pcsc_stringify_error(const LONG rv) {
+    static thread_local char text[64];
+    snprintf(text, sizeof text, "redirector error 0x%08lX", static_cast<unsigned long>(rv));
+    return text;
+}
 
 const SCARD_IO_REQUEST g_rgSCardT0Pci = {SCARD_PROTOCOL_T0, sizeof(SCARD_IO_REQUEST)};
 const SCARD_IO_REQUEST g_rgSCardT1Pci = {SCARD_PROTOCOL_T1, sizeof(SCARD_IO_REQUEST)};
