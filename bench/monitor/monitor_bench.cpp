@@ -85,41 +85,40 @@ int ingest(const std::string& path) {
     return model.counters().bad_lines == 0 ? 0 : 1;
 }
 
-// Writers behave like the interposer: a non-blocking socket; what cannot be
-// written is dropped and counted, and reported in a `lost` event.
+// A writer is one traced process streaming as fast as it can. Like the
+// interposer's flusher thread it blocks when the socket is full, so any event the
+// monitor did not take would show as a missing call, never silently.
 int writer(const std::string& path, int id, uint64_t events) {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
     if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return 2;
-    fcntl(fd, F_SETFL, O_NONBLOCK);
     int pid = 50000 + id;
-    uint64_t lost = 0;
-    auto send_line = [&](const std::string& l) {
-        ssize_t n = send(fd, l.data(), l.size(), MSG_NOSIGNAL);
-        if (n == static_cast<ssize_t>(l.size())) return;
-        if (n > 0) {  // a line is never cut: finish it, blocking
-            fcntl(fd, F_SETFL, 0);
-            (void)!send(fd, l.data() + n, l.size() - static_cast<size_t>(n), MSG_NOSIGNAL);
-            fcntl(fd, F_SETFL, O_NONBLOCK);
-            return;
+    std::string batch;
+    auto flush = [&] {
+        size_t done = 0;
+        while (done < batch.size()) {
+            ssize_t n = send(fd, batch.data() + done, batch.size() - done, MSG_NOSIGNAL);
+            if (n <= 0) return;
+            done += static_cast<size_t>(n);
         }
-        ++lost;
+        batch.clear();
     };
     auto ts = [&] { return std::to_string(1764030000000000 + static_cast<int64_t>(id)); };
-    send_line(R"({"v":1,"type":"hello","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
-              R"(,"exe":"/bin/writer","argv":[],"via":"preload"})" "\n");
-    for (uint64_t s = 1; s <= events; ++s)
-        send_line(R"({"v":1,"type":"call","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
-                  R"(,"seq":)" + std::to_string(s) +
-                  R"(,"fn":"SCardTransmit","dur_ns":45000000,"rv":0,"rv_name":"SCARD_S_SUCCESS","reader":"R",)"
-                  R"("in":{"hCard":1,"pbSendBuffer":"0084000008","cbSendLength":5},)"
-                  R"("out":{"pbRecvBuffer":"11223344556677889000","pcbRecvLength":10}})" "\n");
-    fcntl(fd, F_SETFL, 0);
-    std::string bye = R"({"v":1,"type":"bye","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
-                      R"(,"calls":)" + std::to_string(events) + R"(,"lost":)" + std::to_string(lost) + "}\n";
-    (void)!send(fd, bye.data(), bye.size(), MSG_NOSIGNAL);
+    batch += R"({"v":1,"type":"hello","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
+             R"(,"exe":"/bin/writer","argv":[],"via":"preload"})" "\n";
+    for (uint64_t s = 1; s <= events; ++s) {
+        batch += R"({"v":1,"type":"call","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
+                 R"(,"seq":)" + std::to_string(s) +
+                 R"(,"fn":"SCardTransmit","dur_ns":45000000,"rv":0,"rv_name":"SCARD_S_SUCCESS","reader":"R",)"
+                 R"("in":{"hCard":1,"pbSendBuffer":"0084000008","cbSendLength":5},)"
+                 R"("out":{"pbRecvBuffer":"11223344556677889000","pcbRecvLength":10}})" "\n";
+        if (batch.size() > 64 * 1024) flush();  // the interposer sends its ring in chunks too
+    }
+    batch += R"({"v":1,"type":"bye","pid":)" + std::to_string(pid) + R"(,"tid":1,"ts_us":)" + ts() +
+             R"(,"calls":)" + std::to_string(events) + R"(,"lost":0})" "\n";
+    flush();
     close(fd);
     return 0;
 }

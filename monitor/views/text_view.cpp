@@ -34,7 +34,10 @@ std::string percent(double part, double whole) {
     return buf;
 }
 
-std::string pad_left(std::string s, size_t width) { return s.size() >= width ? s : std::string(width - s.size(), ' ') + s; }
+// Right-aligned in `width`, and always at least one space before (wide numbers never run together).
+std::string pad_left(std::string s, size_t width) {
+    return s.size() + 1 >= width ? " " + s : std::string(width - s.size(), ' ') + s;
+}
 std::string pad_right(std::string s, size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
 
 }  // namespace
