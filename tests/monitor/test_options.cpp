@@ -1,0 +1,85 @@
+// pcscspy-top's command line: every contract option, values, errors, colour rule,
+// and what the executable does with --help, --version and no dashboard.
+#include <doctest/doctest.h>
+
+#include "monitor/app/options.hpp"
+#include "support.hpp"
+
+using namespace pcscspy;
+using namespace pcscspy::test;
+
+namespace {
+OptionsParse parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "pcscspy-top");
+    return parse_options(static_cast<int>(args.size()), args.data());
+}
+}  // namespace
+
+TEST_CASE("every option of the contract is understood") {
+    OptionsParse p = parse({"--socket", "/run/x/s", "--text", "--record", "r.ndjson", "--dump=d.json", "--check",
+                            "--no-color", "--diffable", "--show-secrets", "--history", "50", "--", "opensc-tool", "-a",
+                            "--text"});
+    REQUIRE_FALSE(p.error);
+    const Options& o = p.options;
+    CHECK(o.socket == "/run/x/s");
+    CHECK(o.text);
+    CHECK(o.record == "r.ndjson");
+    CHECK(o.dump == "d.json");
+    CHECK(o.check);
+    CHECK(o.no_color);
+    CHECK(o.diffable);
+    CHECK(o.show_secrets);
+    CHECK(o.history == 50);
+    CHECK(o.command == std::vector<std::string>{"opensc-tool", "-a", "--text"});  // after --: the command's own
+    Options d = parse({}).options;
+    CHECK_FALSE(d.text);
+    CHECK(d.history == kDefaultHistory);
+    CHECK(parse({"--replay", "f", "--text", "--summary"}).options.summary);
+}
+
+TEST_CASE("wrong command lines are refused with a reason") {
+    const std::vector<std::vector<const char*>> bad = {
+        {"--bogus"},       {"--socket"},          {"--history", "many"}, {"--history", "-1"},
+        {"--dump", ""},    {"--"},                {"--replay", "f", "--", "cmd"},
+        {"--summary"},     {"--text=yes"},        {"--command-log", "l"}, {"--replay", "f", "--record", "g"},
+    };
+    for (const auto& args : bad) {
+        CAPTURE(args.front());
+        OptionsParse p = parse(args);
+        REQUIRE(p.error.has_value());
+        CHECK_FALSE(p.error->empty());
+    }
+}
+
+TEST_CASE("colour only on a terminal, never with --no-color or NO_COLOR") {
+    Options o;
+    CHECK(use_color(o, true, nullptr));
+    CHECK_FALSE(use_color(o, false, nullptr));
+    CHECK_FALSE(use_color(o, true, "1"));
+    CHECK(use_color(o, true, ""));  // no-color.org: only a non-empty value counts
+    o.no_color = true;
+    CHECK_FALSE(use_color(o, true, nullptr));
+}
+
+TEST_CASE("the executable: --help, --version, usage errors, no dashboard yet") {
+    std::string top = PCSCSPY_TOP;
+    RunResult help = run(top + " --help");
+    CHECK(help.status == 0);
+    for (const char* opt : {"--socket", "--text", "--replay", "--record", "--dump", "--check", "--no-color",
+                            "--diffable", "--show-secrets", "--history", "-- CMD"})
+        CHECK(help.out.find(opt) != std::string::npos);
+    RunResult version = run(top + " --version");
+    CHECK(version.status == 0);
+    CHECK(version.out.starts_with("pcscspy-top "));
+    CHECK(run(top + " --bogus 2>&1").status == 2);
+    RunResult replay = run(top + " --replay " + data_path("opensc_tool_session.ndjson") + " --text --summary 2>&1");
+    CHECK(replay.status == 0);
+    CHECK(replay.out.find("Results sorted by total execution time") != std::string::npos);
+    CHECK(replay.out.find("SCardTransmit") != std::string::npos);
+    CHECK(replay.out.find("SCardEstablishContext\n i ") == std::string::npos);  // --summary: no calls
+#ifndef PCSCSPY_HAVE_DASHBOARD
+    RunResult dash = run(top + " --replay " + data_path("opensc_tool_session.ndjson") + " 2>&1");
+    CHECK(dash.status == 2);
+    CHECK(dash.out.find("--text") != std::string::npos);
+#endif
+}
