@@ -35,7 +35,8 @@ std::shared_ptr<const CardList> load_card_list() {
 
 ModelOptions model_options(const Options& o) {
     ModelOptions m;
-    m.history = o.history;
+    // The text mode shows each call once and keeps none, unless a dump wants them.
+    m.history = o.text && !o.dump ? 0 : o.history;
     m.card_list = load_card_list();
     return m;
 }

@@ -288,7 +288,10 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
 
     if (options_.history == 0) {
         ++counters_.evicted_calls;
+        std::string raw_buffer = std::move(last_call_.raw);  // reuses its capacity line after line
+        raw_buffer.assign(raw);
         last_call_ = std::move(rec);
+        last_call_.raw = std::move(raw_buffer);
         return &last_call_;
     }
     rec.raw.assign(raw);

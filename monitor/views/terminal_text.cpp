@@ -28,6 +28,14 @@ void TerminalText::append(std::string& out, std::string_view text) {
     size_t i = 0;
     char buf[16];
     while (i < text.size()) {
+        // Fast path: a run of printable ASCII goes out as it is.
+        size_t run = i;
+        while (run < text.size() && p[run] >= 0x20 && p[run] < 0x7F) ++run;
+        if (run > i) {
+            out.append(text.data() + i, run - i);
+            i = run;
+            continue;
+        }
         size_t len = utf8_sequence_length(p + i, text.size() - i);
         if (len == 0) {  // not UTF-8: the byte, visibly
             std::snprintf(buf, sizeof buf, "\\x%02x", p[i]);

@@ -93,9 +93,19 @@ std::string TextView::format_call(const SessionModel& model, const CallRecord& c
                                                                                   : "ptr";
             return placeholder(kind, v);
         };
-    for (const ArgumentLine& l : describe_call_arguments(fn, in, out, call.rv, style))
-        result += indent + " " + l.direction + " " + TerminalText::clean(l.text) + "\n";
-    if (!call.apdu.empty()) result += indent + "   APDU: " + TerminalText::clean(call.apdu) + "\n";
+    for (const ArgumentLine& l : describe_call_arguments(fn, in, out, call.rv, style)) {
+        result += indent;
+        result += ' ';
+        result += l.direction;
+        result += ' ';
+        TerminalText::append(result, l.text);
+        result += '\n';
+    }
+    if (!call.apdu.empty()) {
+        result += indent + "   APDU: ";
+        TerminalText::append(result, call.apdu);
+        result += '\n';
+    }
     const Named* rc = find_return_code(call.rv);
     std::string meaning = rc ? std::string(rc->meaning) : "Unknown error.";
     std::string name = rc ? std::string(rc->name) : TerminalText::clean(rv_name.empty() ? "?" : rv_name);

@@ -53,6 +53,7 @@ struct SearchState {
     bool editing = false;  // the prompt is open
     std::string input;     // what is being typed
     uint64_t matches = 0;  // matching kept calls, counted when the search was confirmed
+    CallCursor origin;     // the list as it was when the prompt opened (Esc goes back)
 };
 
 // The detail of one call, built when it was opened (the call may leave the
