@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "monitor/views/dashboard/frame.hpp"
+#include "monitor/views/dashboard/key_table.hpp"
 #include "monitor/views/dashboard/text_fit.hpp"
 
 struct screen;  // ncurses' SCREEN

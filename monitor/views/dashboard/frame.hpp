@@ -16,6 +16,7 @@ namespace pcscspy::dashboard {
 struct PlacedLine {
     int y = 0, x = 0;
     StyledLine line;  // fitted to its width; later lines are drawn over earlier ones
+    bool operator==(const PlacedLine&) const = default;
 };
 
 struct Frame {

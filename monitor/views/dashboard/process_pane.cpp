@@ -96,8 +96,6 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
     Pane pane;
     pane.total = model.processes().size();
 
-    size_t running = 0;
-    for (const ProcessInfo& p : model.processes()) running += p.state == ProcessState::Running;
     std::string title = "Processes " + std::to_string(pane.total);
     StyledLine h;
     h.fill = Role::Heading;
@@ -109,9 +107,7 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         .add("  ", Role::Heading)
         .add(fit("NOW", c.doing, g), Role::Heading);
     if (c.command) h.add("  ", Role::Heading).add(fit("COMMAND", c.command, g), Role::Heading);
-    std::string count = running == pane.total ? "" : std::to_string(running) + " running ";
-    pane.heading = join_left_right(std::move(h), StyledLine{{Span{count, Role::Heading, std::nullopt}}, Role::Heading},
-                                   width, g);
+    pane.heading = fit_line(std::move(h), width, g);
 
     std::vector<const ProcessInfo*> order = ordered_processes(model);
     if (ui.filter.process && order.size() > max_rows && max_rows > 0) {
