@@ -58,7 +58,7 @@ TEST_CASE("a call's lines: parameter order, in then out, buffers dumped, part 10
     CHECK(lines[2] == "i pbSendBuffer: 0 bytes");
     CHECK(lines[4] == "o pbRecvBuffer: 18 bytes");
     CHECK(lines[5].starts_with("o   0000 0A 04 42 33 00 0A"));
-    CHECK(std::find(lines.begin(), lines.end(), "  Tag FEATURE_IFD_PIN_PROPERTIES is 0x4233000A") != lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "    Tag FEATURE_IFD_PIN_PROPERTIES is 0x4233000A") != lines.end());
     // An error result is not parsed.
     auto failed = texts(describe_call_arguments("SCardControl", in, out, 0x80100016));
     CHECK(std::none_of(failed.begin(), failed.end(), [](const std::string& l) { return l.find("Tag ") != std::string::npos; }));
