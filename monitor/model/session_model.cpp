@@ -472,7 +472,8 @@ void SessionModel::update_readers(ProcessInfo& p, const EventFacts& f, bool ok, 
                 card_here(idx, a.atr_hex.value_or(""));
         }
     } else if (f.fn == "SCardConnect") {
-        if (ok && reader >= 0) card_here(reader, "");
+        // A direct connection reaches the reader, card or not.
+        if (ok && reader >= 0 && a.dwShareMode != SCARD_SHARE_DIRECT) card_here(reader, "");
     }
     // Errors that say the card left (any call on the reader).
     if (reader >= 0 && (rv_is(f.rv, SCARD_W_REMOVED_CARD) || rv_is(f.rv, SCARD_E_NO_SMARTCARD))) card_gone(reader);

@@ -237,6 +237,11 @@ TEST_CASE("a session recorded on the test bed through the interposer") {
     REQUIRE(r);
     CHECK(r->card_present == true);
     CHECK(to_hex(r->atr) == "3B951381018073FF01000B");
+    // opensc-tool connects to the empty second slot directly (SCARD_SHARE_DIRECT):
+    // that reaches the reader, it does not put a card in it.
+    const ReaderInfo* empty = m.reader_by_name("Virtual PCD 00 01");
+    REQUIRE(empty);
+    CHECK(empty->card_present == false);
     bool select = false, challenge = false;
     for (const CallRecord& c : m.calls()) {
         select |= c.apdu == "SELECT by DF name D27600012401 (OpenPGP card) → 6A82 File or application not found";
