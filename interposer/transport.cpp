@@ -37,6 +37,9 @@ std::atomic<int64_t> g_next_attempt_ns{0};
 std::atomic<bool> g_shut_down{false};
 // Serialises connecting and disconnecting (never taken by a producer's append).
 pthread_mutex_t g_connection = PTHREAD_MUTEX_INITIALIZER;
+// Whoever sends (the flusher, or the exiting thread) holds this around one
+// non-blocking send, so that bytes go out in ring order.
+pthread_mutex_t g_sending = PTHREAD_MUTEX_INITIALIZER;
 bool g_flusher_started = false;
 
 long futex(uint32_t* word, int op, uint32_t value, const timespec* timeout) {
@@ -108,27 +111,47 @@ void disconnect(int fd, const char* why) {
     pthread_mutex_unlock(&g_connection);
 }
 
+enum class Sent : uint8_t { Some, Nothing, Full, Gone };
+
+// Sends what the ring holds (one contiguous part) without blocking. The
+// descriptor is read, used and (on failure) closed under g_sending, so it can
+// never be a number the program has reused meanwhile.
+Sent send_some() {
+    pthread_mutex_lock(&g_sending);
+    const int fd = g_fd.load(std::memory_order_acquire);
+    const char* data = nullptr;
+    size_t n = fd >= 0 ? g_ring.peek(&data) : 0;
+    ssize_t sent = n ? send(fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT) : 0;
+    const int e = errno;
+    Sent result = Sent::Some;
+    if (fd < 0) result = Sent::Gone;
+    else if (n == 0) result = Sent::Nothing;
+    else if (sent > 0) g_ring.consume(static_cast<size_t>(sent));
+    else if (sent < 0 && (e == EAGAIN || e == EWOULDBLOCK)) result = Sent::Full;
+    else if (sent < 0 && e == EINTR) result = Sent::Some;
+    else {
+        disconnect(fd, sent == 0 ? "closed" : strerror(e));
+        result = Sent::Gone;
+    }
+    pthread_mutex_unlock(&g_sending);
+    return result;
+}
+
 void* flusher_main(void*) {
     int64_t last_activity = monotonic_ns();
     for (;;) {
         int fd = g_fd.load(std::memory_order_acquire);
         if (fd >= 0) {
-            const char* data = nullptr;
-            if (size_t n = g_ring.peek(&data)) {
-                ssize_t sent = send(fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (sent > 0) {
-                    g_ring.consume(static_cast<size_t>(sent));
-                    last_activity = monotonic_ns();
-                    continue;
-                }
-                if (sent < 0 && errno == EINTR) continue;
-                if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                    // The monitor is slow: wait for room; events queue meanwhile.
-                    pollfd p{fd, POLLOUT, 0};
-                    poll(&p, 1, static_cast<int>(kFlushPeriodNs / 1'000'000));
-                    continue;
-                }
-                disconnect(fd, sent == 0 ? "closed" : strerror(errno));
+            Sent r = send_some();
+            if (r == Sent::Some) {
+                last_activity = monotonic_ns();
+                continue;
+            }
+            if (r == Sent::Gone) continue;
+            if (r == Sent::Full) {
+                // The monitor is slow: wait for room; events queue meanwhile.
+                pollfd p{fd, POLLOUT, 0};
+                poll(&p, 1, static_cast<int>(kFlushPeriodNs / 1'000'000));
                 continue;
             }
         }
@@ -229,6 +252,7 @@ void transport_after_fork_child() {
     // Only this thread exists now: no flusher, and the connection is the
     // parent's. The child opens its own at its next call (with its own hello).
     pthread_mutex_init(&g_connection, nullptr);
+    pthread_mutex_init(&g_sending, nullptr);
     g_ring.reset_after_fork();
     int fd = g_fd.exchange(-1);
     if (fd >= 0) close(fd);
@@ -245,12 +269,17 @@ void transport_shutdown(uint64_t calls) {
     size_t n = encode_bye(line, sizeof line, header_now(), calls, g_ring.total_lost());
     if (n) transport_emit(line, n);
     g_transport_connected.store(false, std::memory_order_release);
-    g_ring.kick();
-    wake_flusher();
+    // Drain from here rather than wait for the flusher: in a short-lived
+    // program on a busy machine it may not even have been scheduled yet.
     const int64_t deadline = monotonic_ns() + kExitFlushNs;
-    while (!g_ring.empty() && g_fd.load() >= 0 && monotonic_ns() < deadline) {
-        timespec pause{0, 200'000};
-        nanosleep(&pause, nullptr);
+    for (int64_t now = monotonic_ns(); now < deadline; now = monotonic_ns()) {
+        int fd = g_fd.load(std::memory_order_acquire);
+        Sent r = send_some();
+        if (r == Sent::Nothing || r == Sent::Gone) break;
+        if (r == Sent::Full) {
+            pollfd p{fd, POLLOUT, 0};
+            poll(&p, 1, static_cast<int>((deadline - now) / 1'000'000) + 1);
+        }
     }
 }
 

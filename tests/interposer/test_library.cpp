@@ -21,7 +21,7 @@ std::set<std::string> defined_symbols(const std::string& library) {
 
 }  // namespace
 
-TEST_CASE("it exports what libpcsclite.so.1 exports, plus the dlopen hook, and nothing else") {
+TEST_CASE("it exports what libpcsclite.so.1 exports plus the dlopen hook and nothing else") {
     std::set<std::string> expected = defined_symbols(PCSCSPY_SYSTEM_LIBPCSCLITE);
     REQUIRE(expected.count("SCardTransmit"));
     REQUIRE(expected.count("g_rgSCardT0Pci"));
@@ -29,7 +29,7 @@ TEST_CASE("it exports what libpcsclite.so.1 exports, plus the dlopen hook, and n
     CHECK(defined_symbols(Artifacts::interposer()) == expected);
 }
 
-TEST_CASE("it needs nothing from a C++ runtime: no libstdc++, libgcc_s or their symbols in the host") {
+TEST_CASE("it needs nothing from a C++ runtime: no libstdc++ nor libgcc_s nor their symbols") {
     ChildResult undefined = run({"nm", "-D", "--undefined-only", Artifacts::interposer()});
     REQUIRE(undefined.status == 0);
     CHECK(undefined.out.find("GLIBCXX") == std::string::npos);

@@ -67,7 +67,7 @@ struct ScratchRoot {
 
 }  // namespace
 
-TEST_CASE("replace: installed as libpcsclite.so.1 first on the library path, it forwards to libpcsclite_real.so.1") {
+TEST_CASE("replace: installed as libpcsclite.so.1 first on the library path it forwards to libpcsclite_real.so.1") {
     Monitored m;
     TempDir libs;
     fs::copy_file(Artifacts::interposer(), libs / "libpcsclite.so.1");
@@ -108,7 +108,7 @@ TEST_CASE("delegate: loaded by a pcsc-lite 2.1 redirector as LIBPCSCLITE_DELEGAT
     CHECK(calls_of(events, "SCardReleaseContext").size() == 1);
 }
 
-TEST_CASE("without a backend every call fails as without pcscd, and the interposer never forwards to itself") {
+TEST_CASE("without a backend every call fails as without pcscd and the interposer never forwards to itself") {
     TempDir other;
     fs::copy_file(Artifacts::interposer(), other / "libpcscspy-copy.so");
     struct Case {
@@ -138,7 +138,7 @@ TEST_CASE("without a backend every call fails as without pcscd, and the interpos
     }
 }
 
-TEST_CASE("--install-system puts the interposer in place of libpcsclite.so.1; --uninstall-system restores it exactly") {
+TEST_CASE("--install-system puts the interposer in place of libpcsclite.so.1 and --uninstall-system restores it exactly") {
     ScratchRoot s;
     const auto before = snapshot(s.root);
     ChildResult in = s.pcscspy_run("--install-system");
@@ -179,7 +179,7 @@ TEST_CASE("a regular-file libpcsclite.so.1 comes back with its bytes and mode") 
     CHECK(snapshot(s.root) == before);
 }
 
-TEST_CASE("a half-installed or changed state is refused with a clear message, and nothing is touched") {
+TEST_CASE("a half-installed or changed state is refused with a clear message and nothing is touched") {
     struct Case {
         const char* name;
         std::function<void(ScratchRoot&)> damage;  // applied after a good install

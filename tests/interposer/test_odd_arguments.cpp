@@ -293,7 +293,7 @@ const Expectation kExpectations[] = {
 
 }  // namespace
 
-TEST_CASE("every function with every odd argument is reported as called, never reading outside a buffer") {
+TEST_CASE("every function with every odd argument is reported as called without reading outside a buffer") {
     Monitored m;
     ChildResult r = m.run_host({"odd"});
     REQUIRE(r.status == 0);

@@ -23,7 +23,7 @@ ChildResult run_host(const std::string& runner, const std::string& socket, std::
 
 }  // namespace
 
-TEST_CASE("pcscspy-run runs the command traced, with its exit status, from the build tree") {
+TEST_CASE("pcscspy-run runs the command traced with its exit status from the build tree") {
     Monitored m;
     ChildResult r = run_host(Artifacts::run(), m.socket);
     CHECK(r.status == 0);
@@ -66,7 +66,7 @@ TEST_CASE("pcscspy-run warns that a set-uid command will not be traced") {
     CHECK(plain.err.empty());
 }
 
-TEST_CASE("pcscspy-run finds the interposer of its own installation, also after the prefix moved") {
+TEST_CASE("pcscspy-run finds the interposer of its own installation also after the prefix moved") {
     TempDir dir;
     ChildResult install = run({"cmake", "--install", PCSCSPY_BINARY_DIR, "--prefix", dir / "prefix", "--component",
                                "interposer"});

@@ -9,7 +9,7 @@
 using namespace pcscspy::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("fork: the child has its own connection, hello and seq; exec: no descriptor leaks") {
+TEST_CASE("a forked child has its own connection and hello and seq and exec leaks no descriptor") {
     Monitored m;
     ChildResult r = m.run_host({"fork"});
     REQUIRE(r.status == 0);
@@ -58,7 +58,7 @@ TEST_CASE("fork: the child has its own connection, hello and seq; exec: no descr
     CHECK(parent_calls[1]["fn"] == "SCardReleaseContext");
 }
 
-TEST_CASE("errno is what the real call left, traced or not") {
+TEST_CASE("errno is what the real call left whether traced or not") {
     struct Case {
         const char* name;
         bool monitored;
@@ -134,7 +134,7 @@ TEST_CASE("a program that dlopens libpcsclite by soname or by path gets the inte
     }
 }
 
-TEST_CASE("other dlopen calls behave as without the interposer (the caller's RUNPATH still applies)") {
+TEST_CASE("other dlopen calls behave as without the interposer as the caller RUNPATH still applies") {
     TempDir dir;
     ChildResult plain = run({Artifacts::host(), "runpath"}, {}, kCleanEnv);
     ChildResult traced = run({Artifacts::host(), "runpath"}, traced_env(dir / "socket"), kCleanEnv);

@@ -41,13 +41,7 @@ struct Monitored {
     // The events of the process(es) after they are gone: waits until every
     // connection has its bye (or the timeout).
     std::vector<json> events(size_t processes = 1, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-        listener.wait_until(
-            [&] {
-                size_t byes = 0;
-                for (const std::string& l : listener.lines()) byes += l.find("\"type\":\"bye\"") != std::string::npos;
-                return byes >= processes;
-            },
-            timeout);
+        listener.wait_until([&] { return listener.bye_count() >= processes; }, timeout);
         std::vector<std::string> errors;
         auto parsed = parse_events(listener.lines(), errors);
         parse_errors.insert(parse_errors.end(), errors.begin(), errors.end());

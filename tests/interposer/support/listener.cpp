@@ -70,6 +70,16 @@ size_t TestListener::connection_count() {
     return connections_.size();
 }
 
+size_t TestListener::line_count() {
+    std::lock_guard lock(mutex_);
+    return line_count_;
+}
+
+size_t TestListener::bye_count() {
+    std::lock_guard lock(mutex_);
+    return bye_count_;
+}
+
 std::vector<std::vector<std::string>> TestListener::connections() {
     std::lock_guard lock(mutex_);
     std::vector<std::vector<std::string>> out;
@@ -132,6 +142,8 @@ void TestListener::run() {
             size_t start = 0;
             for (size_t nl; (nl = c.partial.find('\n', start)) != std::string::npos; start = nl + 1) {
                 std::string line = c.partial.substr(start, nl - start);
+                ++line_count_;
+                if (line.find("\"type\":\"bye\"") != std::string::npos) ++bye_count_;
                 if (callback_) callback_(index[k], line);
                 else c.lines.push_back(std::move(line));
             }

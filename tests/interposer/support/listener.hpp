@@ -38,6 +38,9 @@ public:
     void stop();
 
     size_t connection_count();
+    // Cheap (no copy): lines received so far, and bye events among them.
+    size_t line_count();
+    size_t bye_count();
     std::vector<std::vector<std::string>> connections();
     std::vector<std::string> lines();  // all connections, in connection order
     // Polls `done` until true or timeout; returns its last value.
@@ -53,6 +56,7 @@ private:
     std::thread thread_;
     std::mutex mutex_;
     bool reading_ = true;
+    size_t line_count_ = 0, bye_count_ = 0;
     bool stopping_ = false;
     struct Connection {
         int fd;
