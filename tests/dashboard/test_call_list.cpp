@@ -61,7 +61,7 @@ TEST_CASE("call list: the recorded session with decoded APDUs, newest at the bot
     CHECK(span_with(*select, "9000 OK")->role == Role::Ok);
     CHECK(select->text().find("44.9ms") != std::string::npos);
 
-    const StyledLine* missing = row_with(p.rows, "OpenPGP");
+    const StyledLine* missing = row_with(p.rows, "D27600012401");
     REQUIRE(missing);
     CHECK(span_with(*missing, "6A82")->role == Role::Error);
 
@@ -72,7 +72,7 @@ TEST_CASE("call list: the recorded session with decoded APDUs, newest at the bot
     // The PIN of the VERIFY is never in the list.
     const StyledLine* verify = row_with(p.rows, "VERIFY");
     REQUIRE(verify);
-    CHECK(verify->text().find("(secret)") != std::string::npos);
+    CHECK(row_with(call_list_pane(d.now(), d.ui, 200, 30).rows, "6 bytes (secret)"));
     CHECK(verify->text().find("313233") == std::string::npos);
     CHECK(span_with(*verify, "63C2")->role == Role::Warn);
 
@@ -83,6 +83,13 @@ TEST_CASE("call list: the recorded session with decoded APDUs, newest at the bot
     CHECK(row_with(p.rows, "RESET_CARD"));
     CHECK(row_with(p.rows, "2: Virtual PCD 00 00, Virtual PCD 00 01"));
     for (const StyledLine& l : p.rows) CHECK(display_width(l.text()) == 140);
+
+    // Narrower, the command part is cut, never the answer.
+    Pane narrow = call_list_pane(d.now(), d.ui, 100, 30);
+    const StyledLine* cut = row_with(narrow.rows, "VERIFY");
+    REQUIRE(cut);
+    CHECK(cut->text().find("…") != std::string::npos);
+    CHECK(cut->text().find("→ 63C2 Verification failed") != std::string::npos);
 }
 
 TEST_CASE("call list: failing calls in red with their return code") {

@@ -92,6 +92,20 @@ TEST_CASE("processes pane: running processes first, the filtered one always show
     CHECK_FALSE(p.rows[0].selected);
 }
 
+TEST_CASE("processes pane: scripts go by their name, not their interpreter's") {
+    Dashboard d;
+    d.feed(Events::hello(1, 1'000'000, "/usr/bin/python3.11", {"/usr/bin/python3", "-u", "/work/demo/card_session.py", "3"}));
+    d.feed(Events::hello(2, 1'000'000, "/usr/bin/bash", {"bash", "-c", "opensc-tool -a"}));
+    d.feed(Events::hello(3, 1'000'000, "/usr/bin/opensc-tool", {"opensc-tool", "-a"}));
+    d.feed(Events::hello(4, 1'000'000, "/usr/bin/shred", {"shred", "x.py"}));  // "sh" prefix, not an interpreter
+    Pane p = process_pane(d.now(), d.ui, 120, 5);
+    REQUIRE(p.rows.size() == 4);
+    CHECK(p.rows[0].text().find(" card_session.py ") != std::string::npos);
+    CHECK(p.rows[1].text().find(" bash ") != std::string::npos);
+    CHECK(p.rows[2].text().find(" opensc-tool ") != std::string::npos);
+    CHECK(p.rows[3].text().find(" shred ") != std::string::npos);
+}
+
 TEST_CASE("processes pane: an empty live session says how to trace a program") {
     Dashboard d;
     Pane p = process_pane(d.at(1), d.ui, 100, 3);

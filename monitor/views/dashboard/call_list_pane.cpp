@@ -31,6 +31,22 @@ std::string_view function_label(std::string_view fn, bool short_names) {
     return fn;
 }
 
+// A decoded APDU too long for its column loses the end of its command part
+// (Info), not the answer after the arrow: "VERIFY ... 4 by… → 63C2 ...".
+void shorten_command(StyledLine& summary, size_t width, const Glyphs& g) {
+    constexpr size_t kMinCommand = 16;
+    size_t total = line_width(summary);
+    if (total <= width) return;
+    for (Span& s : summary.spans) {
+        if (s.role != Role::Info) continue;
+        size_t w = display_width(s.text);
+        size_t excess = total - width;
+        size_t keep = w > excess ? w - excess : 0;
+        s.text = truncate(s.text, std::max(keep, std::min(w, kMinCommand)), g);
+        return;
+    }
+}
+
 }  // namespace
 
 Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t rows) {
@@ -94,6 +110,7 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
         }
         StyledLine summary;
         summary.spans = call_summary(model, *call, g);
+        shorten_command(summary, c.summary, g);
         for (Span& s : fit_line(std::move(summary), c.summary, g).spans) l.spans.push_back(std::move(s));
         l.add(" ").add(fit(format_duration(call->dur_ns, g), c.duration, g, Align::Right),
                        call->dur_ns >= ctx.patience.blocked_us * 1000 && !is_calm_wait(model.function_name(*call))

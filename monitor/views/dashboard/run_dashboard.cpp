@@ -145,8 +145,8 @@ int run_dashboard(MonitorSession& session) {
 
         if (session.command_status() && !command_reported) {
             command_reported = true;
-            ui.message = {session.command()->description + " exited with status " +
-                              std::to_string(*session.command_status()) + "; its output: " + session.command()->log_path,
+            ui.message = {"the command exited with status " + std::to_string(*session.command_status()) +
+                              "; its output: " + session.command()->log_path,
                           *session.command_status() == 0 ? Role::Normal : Role::Warn};
             dirty = true;
         }
