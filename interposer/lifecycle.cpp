@@ -8,6 +8,7 @@
 #include "interposer/debug_log.hpp"
 #include "interposer/event_lines.hpp"
 #include "interposer/handle_table.hpp"
+#include "interposer/redaction.hpp"
 #include "interposer/thread_state.hpp"
 #include "interposer/tracer.hpp"
 #include "interposer/transport.hpp"
@@ -18,6 +19,7 @@ namespace {
 
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 bool g_redact = false;
+RedactPolicy g_redact_policy{};  // the scratch buffer is the calling thread's
 
 void before_fork() {
     // Every lock a call may hold, in the order calls take them, so that none is
@@ -43,12 +45,11 @@ void initialize() {
     debug_log_init();
     const char* redact = getenv("PCSCSPY_REDACT");
     g_redact = redact && strcmp(redact, "1") == 0;
+    if (g_redact) g_redact_policy.redact = redact_apdu;
     backend_init();
     transport_init();
     pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
-
-RedactPolicy g_redact_policy{};
 
 // Runs at exit (the library is never unloaded: -z nodelete). Does nothing in a
 // process that never connected.

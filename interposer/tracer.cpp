@@ -83,7 +83,10 @@ void start_trace(PcscFunction fn, const uint64_t* values, TraceState& st) {
                                         : nullptr) {
         e.reader(reader, strnlen(reader, kReaderNameBytes));
     }
-    e.in(fn, values, st.captures, redact_policy());
+    RedactPolicy redact = redact_policy();
+    redact.scratch = redact.redact ? thread_scratch() : nullptr;
+    if (!redact.scratch) redact.redact = nullptr;
+    e.in(fn, values, st.captures, redact);
     st.traced = true;
     st.start_ns = monotonic_ns();
 }

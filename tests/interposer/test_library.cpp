@@ -43,3 +43,10 @@ TEST_CASE("it needs nothing from a C++ runtime: no libstdc++ nor libgcc_s nor th
     CHECK(dynamic.out.find("NODELETE") != std::string::npos);  // never unloaded under its flusher
     CHECK(dynamic.out.find("Library soname: [libpcscspy-interposer.so]") != std::string::npos);
 }
+
+TEST_CASE("no code of its own runs at load time: no static constructor") {
+    ChildResult symbols = run({"nm", Artifacts::interposer()});
+    REQUIRE(symbols.status == 0);
+    CHECK(symbols.out.find("_GLOBAL__sub_I") == std::string::npos);
+    CHECK(symbols.out.find("eh_alloc") == std::string::npos);  // libsupc++'s allocating pool
+}

@@ -230,6 +230,26 @@ int basic_session() {
     return 0;
 }
 
+// VERIFY with a PIN, then GET CHALLENGE (for PCSCSPY_REDACT=1).
+int verify() {
+    SCARDCONTEXT ctx = 0;
+    SCARDHANDLE card = 0;
+    DWORD proto = 0;
+    SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
+    SCardConnect(ctx, "Double Reader 00", SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &card, &proto);
+    BYTE pin[] = {0x00, 0x20, 0x00, 0x81, 0x04, 0x31, 0x32, 0x33, 0x34};
+    BYTE challenge[] = {0x00, 0x84, 0x00, 0x00, 0x08};
+    BYTE resp[32];
+    DWORD len = sizeof resp;
+    LONG rv = SCardTransmit(card, SCARD_PCI_T1, pin, sizeof pin, nullptr, resp, &len);
+    printf("verify %s pin %02X%02X%02X%02X\n", name(rv), pin[5], pin[6], pin[7], pin[8]);
+    len = sizeof resp;
+    SCardTransmit(card, SCARD_PCI_T1, challenge, sizeof challenge, nullptr, resp, &len);
+    SCardDisconnect(card, SCARD_LEAVE_CARD);
+    SCardReleaseContext(ctx);
+    return 0;
+}
+
 // T threads x N transmits on one card.
 int threads(int t, int n) {
     SCARDCONTEXT ctx = 0;
@@ -403,6 +423,7 @@ int main(int argc, char** argv) {
     auto arg = [&](int i, int fallback) { return argc > i ? atoi(argv[i]) : fallback; };
     if (s == "odd") return odd_arguments();
     if (s == "basic") return basic_session();
+    if (s == "verify") return verify();
     if (s == "threads") return threads(arg(2, 32), arg(3, 10000));
     if (s == "flood") return flood(arg(2, 20000));
     if (s == "paced") return paced(arg(2, 5), arg(3, 100));
