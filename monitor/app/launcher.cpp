@@ -1,7 +1,9 @@
 #include "monitor/app/launcher.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -68,6 +70,13 @@ LaunchResult launch_command(const std::string& launcher, const std::string& sock
     }
     if (pid == 0) {
         ::close(status_pipe[0]);
+        // The monitor blocks SIGINT/SIGTERM/SIGCHLD for its signalfd and exec keeps
+        // the mask: the command must get the default one. Its own process group
+        // lets the monitor stop the whole command (and its children) when it ends.
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
+        setpgid(0, 0);
         if (null_in >= 0) dup2(null_in, 0);
         dup2(log, 1);
         dup2(log, 2);
@@ -93,6 +102,24 @@ LaunchResult launch_command(const std::string& launcher, const std::string& sock
     for (const std::string& a : command) c.description += (c.description.empty() ? "" : " ") + a;
     r.command = c;
     return r;
+}
+
+int command_exit_status(int wait_status) {
+    return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+}
+
+std::optional<int> stop_command(const LaunchedCommand& command, int grace_ms) {
+    // The command runs in its own process group (see launch_command).
+    if (command.pid <= 0) return std::nullopt;
+    ::kill(-command.pid, SIGTERM);
+    int status = 0;
+    for (int waited = 0; waited < grace_ms; waited += 10) {
+        if (waitpid(command.pid, &status, WNOHANG) == command.pid) return command_exit_status(status);
+        usleep(10'000);
+    }
+    ::kill(-command.pid, SIGKILL);
+    if (waitpid(command.pid, &status, 0) == command.pid) return command_exit_status(status);
+    return std::nullopt;
 }
 
 }  // namespace pcscspy

@@ -29,6 +29,13 @@ struct LaunchResult {
 LaunchResult launch_command(const std::string& launcher, const std::string& socket_path,
                             const std::vector<std::string>& command, const std::string& log_path);
 
+// Ends a command that is still running when the monitor ends: SIGTERM to its
+// process group, SIGKILL after grace_ms. Its exit status once reaped.
+std::optional<int> stop_command(const LaunchedCommand& command, int grace_ms = 2000);
+
+// A waitpid() status as a shell would show it (128 + signal when killed).
+int command_exit_status(int wait_status);
+
 // The default log file: next to the socket (a private 0700 folder).
 std::string default_command_log(const std::string& socket_path);
 

@@ -148,7 +148,7 @@ void MonitorSession::reap_children() {
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         if (command_ && pid == command_->pid) {
-            command_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            command_status_ = command_exit_status(status);
             command_end_us_ = now_us();
         }
     }
@@ -178,6 +178,12 @@ std::vector<std::string> MonitorSession::finish() {
     finished_ = true;
     if (server_) {
         // What is already in the socket buffers still belongs to the session.
+        for (int round = 0; round < 256 && server_->run_once(0) > 0; ++round) {}
+    }
+    // The monitor launched the command for this session: it does not outlive it.
+    if (command_ && !command_status_) command_status_ = stop_command(*command_);
+    if (server_) {
+        // Its last events (bye) are part of the session too.
         for (int round = 0; round < 256 && server_->run_once(0) > 0; ++round) {}
     }
     if (recorder_ && !recorder_->flush()) problems.push_back(recorder_->error());
