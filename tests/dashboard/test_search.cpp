@@ -36,6 +36,7 @@ TEST_CASE("search: function, reader, exe, INS name, SW meaning, return code and 
         {"A404", 1},                   // SELECT by name: 00 A4 04 00
         {"0A40", 0},                   // on byte boundaries only: "00A404" holds it at an odd offset
         {"313233", 0},                 // the masked PIN is not searchable...
+        {"00200081", 1},               // ...but its command's header is
         {"nothing at all", 0},
         {"", 0},
     };

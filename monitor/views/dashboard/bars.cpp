@@ -11,8 +11,9 @@ namespace pcscspy::dashboard {
 
 namespace {
 
-// A piece of a bar: dropped, lowest priority first, when the bar is too narrow;
-// a shrinkable one is first cut down (middle ellipsis) to `min_width`.
+// A piece of a bar. When the bar is too narrow, segments give way from the
+// lowest priority up: a shrinkable one is first cut down (middle ellipsis) to
+// `min_width`, and any that still does not fit is dropped.
 struct Segment {
     std::string text;
     Role role;
@@ -26,25 +27,20 @@ StyledLine fit_segments(std::vector<Segment> segs, size_t width, Role fill, cons
         for (const Segment& s : segs) w += display_width(s.text);
         return w + (segs.empty() ? 0 : gap * (segs.size() - 1));
     };
-    while (total() > width && !segs.empty()) {
-        size_t excess = total() - width;
-        // Shrink the shrinkable segments, lowest priority first.
-        std::vector<size_t> order(segs.size());
-        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return segs[a].priority < segs[b].priority; });
-        for (size_t i : order) {
-            Segment& s = segs[i];
-            size_t w = display_width(s.text);
-            if (!s.min_width || w <= s.min_width || excess == 0) continue;
-            size_t cut = std::min(excess, w - s.min_width);
-            s.text = truncate(s.text, w - cut, g, Cut::Middle);
-            excess = total() > width ? total() - width : 0;
-        }
+    std::vector<int> priorities;
+    for (const Segment& s : segs) priorities.push_back(s.priority);
+    std::sort(priorities.begin(), priorities.end());
+    for (int priority : priorities) {
         if (total() <= width) break;
-        // Then drop the least important.
-        auto lowest = std::min_element(segs.begin(), segs.end(),
-                                       [](const Segment& a, const Segment& b) { return a.priority < b.priority; });
-        segs.erase(lowest);
+        auto it = std::find_if(segs.begin(), segs.end(), [&](const Segment& s) { return s.priority == priority; });
+        if (it == segs.end()) continue;
+        const size_t w = display_width(it->text);
+        const size_t excess = total() - width;
+        if (it->min_width && w > it->min_width && w - it->min_width >= excess) {
+            it->text = truncate(it->text, w - excess, g, Cut::Middle);
+            break;
+        }
+        segs.erase(it);
     }
     StyledLine line;
     line.fill = fill;

@@ -31,18 +31,18 @@ std::string_view function_label(std::string_view fn, bool short_names) {
     return fn;
 }
 
-// A decoded APDU too long for its column loses the end of its command part
-// (Info), not the answer after the arrow: "VERIFY ... 4 by… → 63C2 ...".
+// A decoded APDU too long for its column: the command part (Info) keeps at
+// least three fifths of the column, the answer after the arrow the rest, so
+// both the INS name and the SW stay visible: "VERIFY … → 63C2 Verificat…".
 void shorten_command(StyledLine& summary, size_t width, const Glyphs& g) {
-    constexpr size_t kMinCommand = 16;
     size_t total = line_width(summary);
     if (total <= width) return;
     for (Span& s : summary.spans) {
         if (s.role != Role::Info) continue;
-        size_t w = display_width(s.text);
-        size_t excess = total - width;
-        size_t keep = w > excess ? w - excess : 0;
-        s.text = truncate(s.text, std::max(keep, std::min(w, kMinCommand)), g);
+        const size_t w = display_width(s.text);
+        const size_t others = total - w;
+        const size_t keep = std::max(width > others ? width - others : 0, std::min(w, width * 3 / 5));
+        if (keep < w) s.text = truncate(s.text, keep, g);
         return;
     }
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "protocol/pcsc_names.hpp"
 
@@ -72,6 +73,14 @@ bool CallSearch::matches(const SessionModel& model, const CallRecord& call) cons
         for (std::string_view field : kHexFields) {
             if (hide_command && field == "pbSendBuffer") continue;
             if (hex_matches(call.raw, field)) return true;
+        }
+        // A masked command is still found by its header (CLA INS P1 P2).
+        if (hide_command && call.has_apdu()) {
+            char header[9];
+            std::snprintf(header, sizeof header, "%02X%02X%02X%02X", call.cla, call.ins, call.p1, call.p2);
+            for (size_t pos = std::string_view(header).find(hex_); pos != std::string_view::npos;
+                 pos = std::string_view(header).find(hex_, pos + 1))
+                if (pos % 2 == 0) return true;
         }
     }
     return false;

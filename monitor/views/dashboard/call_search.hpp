@@ -2,8 +2,9 @@
 // ignoring case, in its function name, reader name, process's exe name, decoded
 // APDU (INS name, applet, P1/P2 meaning, SW and its meaning) or return code
 // name; or, when the text is hex (spaces and colons allowed), in its APDU, response
-// or ATR bytes, on byte boundaries. The bytes of a secret-bearing command are
-// not searched unless secrets are shown (a search must not reveal a masked PIN).
+// or ATR bytes, on byte boundaries. Of a secret-bearing command only the header
+// (CLA INS P1 P2) is searched unless secrets are shown: a search must not reveal
+// a masked PIN.
 #pragma once
 
 #include <string>

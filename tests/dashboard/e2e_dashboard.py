@@ -1,0 +1,394 @@
+#!/usr/bin/python3
+"""End-to-end tests of the pcscspy-top dashboard: the real binary in a detached
+tmux of fixed size, a real traced workload against the real test bed (pcscd,
+vpcd, the emulated card), keys sent with send-keys and the screen read back
+with capture-pane.
+
+Usage: e2e_dashboard.py PCSCSPY_TOP PCSCSPY_RUN SOURCE_DIR CASE
+(CASE: one of the functions named case_* below, without the prefix)
+
+Each case uses its own tmux server (-L pcscspy-test-<pid>), so it never
+touches another tmux, and its own socket folder. Waits poll the screen with a
+bound; nothing relies on a fixed sleep.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = RUN = SOURCE = None
+READER = os.environ.get("PCSCSPY_TESTBED_READER", "Virtual PCD 00 00")
+WAIT = 30.0  # generous: a 2-core shared machine, 45 ms per APDU on the emulated card
+
+
+class Fail(AssertionError):
+    pass
+
+
+class Dashboard:
+    """pcscspy-top in a detached tmux session, with a traced workload."""
+
+    def __init__(self, width=120, height=40, env=None, args=(), workload=True, rounds=0):
+        self.dir = tempfile.mkdtemp(prefix="pcscspy-e2e-")
+        os.chmod(self.dir, 0o700)
+        self.socket = os.path.join(self.dir, "sock", "socket")
+        self.tmux = ["tmux", "-L", f"pcscspy-test-{os.getpid()}", "-f", "/dev/null"]
+        self.pidfile = os.path.join(self.dir, "top.pid")
+        self.workload_pidfile = os.path.join(self.dir, "workload.pid")
+        self.exitfile = os.path.join(self.dir, "exit")
+        self.sttyfile = os.path.join(self.dir, "stty")
+        environment = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "PCSCSPY_DEMO_PAUSE": "0.3",
+                       "PCSCSPY_TESTBED_READER": READER}
+        environment.update(env or {})
+        command = [TOP, "--socket", self.socket, *args]
+        if workload:
+            # The workload records its pid (exec keeps it) so that it is stopped
+            # at the end even when pcscspy-top is gone.
+            script = os.path.join(SOURCE, "demo", "card_session.py")
+            command += ["--", "/bin/sh", "-c",
+                        f"echo $$ > {self.workload_pidfile}; exec /usr/bin/python3 {script} {rounds}"]
+        quoted = " ".join(shlex_quote(c) for c in command)
+        envs = " ".join(f"{k}={shlex_quote(v)}" for k, v in environment.items())
+        # After pcscspy-top: its exit status and the terminal's modes, then the
+        # shell waits (the pane must stay readable).
+        shell = (f"cd {self.dir}; echo $$ > {self.pidfile}; env {envs} {quoted}; "
+                 f"echo $? > {self.exitfile}; echo PCSCSPY-TOP-EXITED; stty -a > {self.sttyfile} 2>&1; "
+                 f"exec sleep 600")
+        self.tmux_cmd("new-session", "-d", "-x", str(width), "-y", str(height), "sh", "-c", shell)
+
+    def tmux_cmd(self, *args, check=True):
+        p = subprocess.run(self.tmux + list(args), capture_output=True, text=True, timeout=20)
+        if check and p.returncode != 0:
+            raise Fail(f"tmux {' '.join(args)}: {p.stderr}")
+        return p.stdout
+
+    def screen(self, escapes=False):
+        return self.tmux_cmd("capture-pane", "-p", *(["-e"] if escapes else []), "-t", "0")
+
+    def keys(self, *keys):
+        for k in keys:
+            # One character: sent literally; otherwise a tmux key name (Enter, Escape, Space...).
+            self.tmux_cmd("send-keys", "-t", "0", *(["-l", k] if len(k) == 1 else [k]))
+
+    def type(self, text):
+        self.tmux_cmd("send-keys", "-t", "0", "-l", text)
+
+    def wait_for(self, predicate, what, timeout=WAIT):
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            if "PCSCSPY-TOP-EXITED" in screen:
+                break  # it will not come
+            time.sleep(0.1)
+        raise Fail(f"timed out waiting for {what}\n--- screen ---\n{screen}")
+
+    def wait_text(self, *needles, timeout=WAIT):
+        return self.wait_for(lambda s: all(n in s for n in needles), " and ".join(repr(n) for n in needles), timeout)
+
+    def wait_gone(self, *needles, timeout=WAIT):
+        return self.wait_for(lambda s: not any(n in s for n in needles), "no " + " nor ".join(map(repr, needles)),
+                             timeout)
+
+    def top_pid(self):
+        # The shell's child is pcscspy-top (env execs it).
+        shell = int(open(self.pidfile).read())
+        children = open(f"/proc/{shell}/task/{shell}/children").read().split()
+        for c in children:
+            if os.path.basename(os.readlink(f"/proc/{c}/exe")) == "pcscspy-top":
+                return int(c)
+        raise Fail(f"pcscspy-top is not running under the shell {shell}")
+
+    def alternate_screen(self):
+        return self.tmux_cmd("display-message", "-p", "-t", "0", "#{alternate_on}").strip() == "1"
+
+    def wait_exit(self, timeout=WAIT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if os.path.exists(self.exitfile) and os.path.getsize(self.exitfile) > 0:
+                return int(open(self.exitfile).read().strip())
+            time.sleep(0.05)
+        raise Fail("pcscspy-top did not exit\n--- screen ---\n" + self.screen())
+
+    def close(self):
+        try:
+            pid = int(open(self.workload_pidfile).read())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.05)
+            os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+        self.tmux_cmd("kill-server", check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def shlex_quote(s):
+    import shlex
+    return shlex.quote(s)
+
+
+def expect(cond, what, screen=""):
+    if not cond:
+        raise Fail(what + ("\n--- screen ---\n" + screen if screen else ""))
+
+
+def top_line(screen):
+    return screen.splitlines()[0] if screen else ""
+
+
+def calls_count(screen):
+    m = re.search(r"calls (\d+)", top_line(screen))
+    return int(m.group(1)) if m else -1
+
+
+def running_workload(d):
+    """Waits until the workload's APDUs are on screen."""
+    return d.wait_text("SCardTransmit", "GET CHALLENGE", "VERIFY", "card_session.py")
+
+
+# ---------------------------------------------------------------- the cases
+
+def case_panes(d):
+    """Every pane shows the live workload: processes, readers, decoded APDUs, statistics."""
+    s = running_workload(d)
+    s = d.wait_text("SELECT by file", "→", "Virtual PCD 00 00", "present", "Time by function")
+    expect("LIVE" in top_line(s), "LIVE in the top bar", s)
+    expect(re.search(r"procs [1-9]", s) is not None, "processes counted", s)
+    proc = next((l for l in s.splitlines() if "card_session.py" in l and "python" not in l.split()[0]), "")
+    expect(proc.startswith(("●", "*", "+", "!", ".")), "a light starts the process row", s)
+    expect(re.search(r"Virtual PCD 00 00\s+present\s+\d+", s) is not None, "reader with card and APDU count", s)
+    # Decoded INS names with their SW.
+    s = d.wait_text("VERIFY", "→ 63", "→ 9000 OK")
+    expect(re.search(r"SCardTransmit\s+\d+\s+\d+\.\d+%", s) is not None or "SCardTransmit" in s, "stats row", s)
+
+
+def case_filters(d):
+    """p cycles the process filter, r the reader filter, c clears them."""
+    running_workload(d)
+    # A second traced process on the same monitor.
+    subprocess.run([RUN, "--socket", d.socket, "--", "opensc-tool", "--reader", "0", "--atr"],
+                   capture_output=True, timeout=60)
+    d.wait_text("opensc-tool")
+    d.keys("p")
+    s = d.wait_text("filter: pid")
+    first = re.search(r"filter: pid (\d+)", s).group(1)
+    d.keys("p")
+    s = d.wait_for(lambda s: re.search(r"filter: pid (\d+)", s) and
+                   re.search(r"filter: pid (\d+)", s).group(1) != first, "the second process's filter")
+    second = re.search(r"filter: pid (\d+)", s).group(1)
+    # Only the filtered process's calls are listed.
+    pids = {l.split()[1] for l in s.splitlines() if re.match(r"\d\d:\d\d:\d\d\.\d{3} +\d+ ", l)}
+    expect(pids == {second}, f"only pid {second} in the call list, saw {pids}", s)
+    d.keys("p")
+    d.wait_gone("filter: pid")
+    d.keys("r")
+    d.wait_text("filter: reader Virtual PCD 00 00")
+    d.keys("c")
+    d.wait_gone("filter:")
+
+
+def case_search(d):
+    """/ finds calls by INS name and by hex; n moves to an older match."""
+    running_workload(d)
+    d.wait_text("GET CHALLENGE 8-byte challenge")
+    d.keys("/")
+    d.wait_text("/_")
+    d.type("GET CHALLENGE")
+    d.keys("Enter")
+    s = d.wait_text("/GET CHALLENGE (")
+    expect(re.search(r"\d+ calls match \"GET CHALLENGE\"", s) is not None, "matches counted", s)
+    d.keys("/")
+    d.type("00 20 00 00")  # VERIFY, by its header bytes
+    d.keys("Enter")
+    d.wait_text("/00 20 00 00 (")
+    d.keys("Enter")
+    s = d.wait_text("Call detail", "INS 20")
+    expect("VERIFY" in s, "the match is a VERIFY", s)
+    d.keys("Escape")
+    d.wait_gone("Call detail")
+
+
+def case_pause(d):
+    """space freezes the call list while the calls keep being counted."""
+    running_workload(d)
+    d.keys("Space")
+    s = d.wait_text("PAUSED")
+    before = calls_count(s)
+    s = d.wait_for(lambda s: calls_count(s) > before + 2 and "new" in s, "calls counted while paused")
+    d.keys("Space")
+    d.wait_text(" LIVE ")
+    d.wait_gone("PAUSED")
+
+
+def case_dump(d):
+    """d writes the session; pcscspy-top --replay F --text reads it."""
+    running_workload(d)
+    d.wait_text("GET CHALLENGE")
+    d.keys("d")
+    s = d.wait_text("session dumped to ")
+    m = re.search(r"session dumped to (\S+\.json)", s.replace("\n", " "))
+    expect(m is not None, "the dump's file name on the status line", s)
+    path = m.group(1)
+    expect(os.path.exists(path), f"{path} exists", s)
+    p = subprocess.run([TOP, "--replay", path, "--text", "--no-color"], capture_output=True, text=True, timeout=60)
+    expect(p.returncode == 0, f"replay exit status {p.returncode}: {p.stderr}")
+    expect("SCardTransmit" in p.stdout and "GET CHALLENGE" in p.stdout, "the replay shows the calls", p.stdout[-2000:])
+
+
+def case_detail(d):
+    """Enter on a call opens its detail with the APDU breakdown."""
+    running_workload(d)
+    d.wait_text("GET CHALLENGE 8-byte challenge → 9000")
+    d.keys("/")
+    d.type("GET CHALLENGE")
+    d.keys("Enter")
+    d.wait_text("/GET CHALLENGE (")
+    d.keys("Enter")
+    s = d.wait_text("Call detail", "Arguments", "Command APDU", "Response APDU")
+    for needle in ("SCardTransmit", "pbSendBuffer", "INS 84", "GET CHALLENGE", "CLA 00", "case 2 short", "SW 9000"):
+        expect(needle in s, f"{needle!r} in the detail", s)
+    d.keys("PageDown")
+    d.keys("q")  # closes the detail, does not quit
+    s = d.wait_gone("Call detail")
+    expect("Processes" in s, "back to the panes", s)
+
+
+def case_help(d):
+    """? lists every key; Esc closes it."""
+    d.wait_text("Processes")
+    d.keys("?")
+    s = d.wait_text("pcscspy-top keys")
+    for needle in ("process filter", "reader filter", "dump the session", "search calls", "pause / resume",
+                   "statistics per function", "correctness findings", "quit"):
+        expect(needle in s, f"{needle!r} in the help", s)
+    d.keys("Escape")
+    d.wait_gone("pcscspy-top keys")
+    d.keys("k")
+    d.wait_text("Correctness findings")
+    d.keys("Escape")
+    d.wait_gone("Correctness findings")
+
+
+def case_resize(d):
+    """The dashboard redraws on resize; below 80x24 it says the terminal is too small."""
+    running_workload(d)
+    d.tmux_cmd("resize-window", "-t", "0", "-x", "90", "-y", "28")
+    s = d.wait_for(lambda s: len(s.splitlines()) <= 28 and "Processes" in s and
+                   max(len(l) for l in s.splitlines()) <= 90, "a 90x28 layout")
+    d.tmux_cmd("resize-window", "-t", "0", "-x", "70", "-y", "20")
+    d.wait_text("terminal too small: 70x20")
+    d.tmux_cmd("resize-window", "-t", "0", "-x", "160", "-y", "45")
+    s = d.wait_text("Processes", "Time by function")
+    expect("too small" not in s, "the panes are back", s)
+    # Wide: statistics beside the call list.
+    row = next(l for l in s.splitlines() if "Time by function" in l)
+    expect(row.index("Time by function") > 60, "statistics on the right at 160 columns", s)
+
+
+def case_quit(d):
+    """q exits within a second and gives the terminal back."""
+    running_workload(d)
+    expect(d.alternate_screen(), "the dashboard is on the alternate screen")
+    start = time.monotonic()
+    d.keys("q")
+    status = d.wait_exit(timeout=5)
+    elapsed = time.monotonic() - start
+    expect(status == 0, f"exit status {status}")
+    expect(elapsed < 1.0, f"q took {elapsed:.2f} s")
+    d.wait_text("PCSCSPY-TOP-EXITED")
+    expect(not d.alternate_screen(), "alternate screen left")
+    terminal_is_sane(d)
+
+
+def case_sigterm(d):
+    """SIGTERM ends the dashboard cleanly and restores the terminal."""
+    running_workload(d)
+    os.kill(d.top_pid(), signal.SIGTERM)
+    status = d.wait_exit(timeout=10)
+    expect(status == 0, f"exit status {status} after SIGTERM")
+    d.wait_text("PCSCSPY-TOP-EXITED")
+    expect(not d.alternate_screen(), "alternate screen left")
+    terminal_is_sane(d)
+
+
+def case_crash(d):
+    """A crash signal restores the terminal before the process dies of it."""
+    d.wait_text("Processes")
+    os.kill(d.top_pid(), signal.SIGSEGV)
+    status = d.wait_exit(timeout=10)
+    expect(status == 128 + signal.SIGSEGV, f"exit status {status}, expected death by SIGSEGV")
+    d.wait_text("PCSCSPY-TOP-EXITED")
+    expect(not d.alternate_screen(), "alternate screen left")
+    terminal_is_sane(d)
+
+
+def case_vt100(d):
+    """TERM=vt100, no colour (NO_COLOR), C locale: plain ASCII, lights as characters."""
+    running_workload(d)
+    s = d.wait_text("VERIFY", "->")
+    escapes = d.screen(escapes=True)
+    expect(re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|9[0-7]|38;|48;)", escapes) is None, "no colour sequences", escapes)
+    expect(all(ord(c) < 128 for c in s), "only ASCII on screen", s)
+    lights = [l[0] for l in s.splitlines() if "card_session.py" in l[:25] or "Virtual PCD 00 00" in l[:25]]
+    expect(lights and all(c in ".*+!" for c in lights), f"lights as characters, got {lights}", s)
+    d.keys("q")
+    expect(d.wait_exit(timeout=5) == 0, "clean exit")
+
+
+def case_no_color(d):
+    """--no-color in an xterm: no colour, emphasis by bold and reverse."""
+    running_workload(d)
+    escapes = d.screen(escapes=True)
+    expect(re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7]|9[0-7]|38;|48;)", escapes) is None, "no colour sequences", escapes)
+    expect("\x1b[7m" in escapes or ";7m" in escapes, "reverse video for the bars", escapes)
+    s = d.screen()
+    lights = [l[0] for l in s.splitlines() if "card_session.py" in l[:25]]
+    expect(lights and all(c in ".*+!" for c in lights), f"lights as characters, got {lights}", s)
+
+
+def terminal_is_sane(d):
+    d.wait_for(lambda s: os.path.exists(d.sttyfile) and os.path.getsize(d.sttyfile) > 0, "stty -a", timeout=10)
+    modes = open(d.sttyfile).read().split()
+    for mode in ("icanon", "echo", "isig", "icrnl", "opost"):
+        expect(mode in modes, f"{mode} restored (stty -a: {' '.join(modes)})")
+
+
+CASES = {
+    "panes": ({}, ()), "filters": ({}, ()), "search": ({}, ()), "pause": ({}, ()), "dump": ({}, ()),
+    "detail": ({}, ()), "help": ({}, ()), "resize": ({}, ()), "quit": ({}, ()), "sigterm": ({}, ()),
+    "crash": ({}, ()),
+    "vt100": ({"TERM": "vt100", "NO_COLOR": "1", "LANG": "C", "LC_ALL": "C"}, ()),
+    "no_color": ({}, ("--no-color",)),
+}
+
+
+def main():
+    global TOP, RUN, SOURCE
+    if len(sys.argv) != 5 or sys.argv[4] not in CASES:
+        sys.exit(f"usage: {sys.argv[0]} PCSCSPY_TOP PCSCSPY_RUN SOURCE_DIR {{{','.join(CASES)}}}")
+    TOP, RUN, SOURCE, case = sys.argv[1:]
+    if shutil.which("tmux") is None:
+        print("tmux is not installed: skipped")
+        sys.exit(77)
+    env, args = CASES[case]
+    d = Dashboard(env=env, args=args)
+    try:
+        globals()["case_" + case](d)
+    except Fail as e:
+        print(f"FAIL {case}: {e}")
+        sys.exit(1)
+    finally:
+        d.close()
+    print(f"ok {case}")
+
+
+if __name__ == "__main__":
+    main()
