@@ -121,13 +121,24 @@ class Dashboard:
             pid = int(open(self.workload_pidfile).read())
             os.kill(pid, signal.SIGTERM)
             for _ in range(100):
-                os.kill(pid, 0)
+                if not alive(pid):
+                    break
                 time.sleep(0.05)
-            os.kill(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGKILL)
         except (OSError, ValueError):
             pass
         self.tmux_cmd("kill-server", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def alive(pid):
+    """Running (a zombie has ended: only its parent has not looked yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def shlex_quote(s):
