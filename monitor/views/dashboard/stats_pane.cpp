@@ -53,9 +53,12 @@ std::string share_bar(double share, size_t width, const Glyphs& g) {
 Pane stats_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t max_rows) {
     const Glyphs& g = ctx.glyphs;
     std::vector<StatsRow> rows = stats_rows(ctx, ui.stats);
-    const bool p95 = ui.stats == StatsTable::Functions && width >= 100;
+    // Narrow (80 columns, or beside the call list): no MIN nor P95, so that the
+    // share keeps a bar.
+    const bool p95 = ui.stats == StatsTable::Functions && width >= 110;
+    const bool min = width >= 100;
     const size_t name_w = width >= 120 ? 26 : 22, num = 8, calls_w = 9, errors_w = 7;
-    size_t fixed = name_w + calls_w + errors_w + 4 * num + (p95 ? num : 0) + 2;
+    size_t fixed = name_w + calls_w + errors_w + (min ? 4 : 3) * num + (p95 ? num : 0) + 2;
     size_t share_w = width > fixed ? width - fixed : 0;
     size_t bar_w = share_w > 8 ? std::min<size_t>(share_w - 7, 20) : 0;
 
@@ -74,13 +77,12 @@ Pane stats_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t 
         .add(fit("CALLS", calls_w, g, Align::Right), Role::Heading)
         .add(fit("ERR", errors_w, g, Align::Right), Role::Heading)
         .add(fit("TOTAL", num, g, Align::Right), Role::Heading)
-        .add(fit("MEAN", num, g, Align::Right), Role::Heading)
-        .add(fit("MIN", num, g, Align::Right), Role::Heading)
-        .add(fit("MAX", num, g, Align::Right), Role::Heading);
+        .add(fit("MEAN", num, g, Align::Right), Role::Heading);
+    if (min) h.add(fit("MIN", num, g, Align::Right), Role::Heading);
+    h.add(fit("MAX", num, g, Align::Right), Role::Heading);
     if (p95) h.add(fit("P95", num, g, Align::Right), Role::Heading);
     h.add("  ", Role::Heading).add(fit("SHARE", share_w > 6 ? share_w - 6 : share_w, g), Role::Heading);
-    pane.heading = join_left_right(std::move(h), StyledLine{{Span{"s: next table ", Role::Heading, std::nullopt}}, Role::Heading},
-                                   width, g);
+    pane.heading = fit_line(std::move(h), width, g);
 
     if (rows.empty() && max_rows > 0) {
         StyledLine l;
@@ -95,9 +97,9 @@ Pane stats_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t 
             .add(fit(std::to_string(r.stats.calls), calls_w, g, Align::Right))
             .add(fit(std::to_string(r.stats.errors), errors_w, g, Align::Right), r.stats.errors ? Role::Error : Role::Dim)
             .add(fit(format_duration(r.stats.total_ns, g), num, g, Align::Right))
-            .add(fit(format_duration(r.stats.mean_ns(), g), num, g, Align::Right), Role::Dim)
-            .add(fit(format_duration(r.stats.min_ns, g), num, g, Align::Right), Role::Dim)
-            .add(fit(format_duration(r.stats.max_ns, g), num, g, Align::Right), Role::Dim);
+            .add(fit(format_duration(r.stats.mean_ns(), g), num, g, Align::Right), Role::Dim);
+        if (min) l.add(fit(format_duration(r.stats.min_ns, g), num, g, Align::Right), Role::Dim);
+        l.add(fit(format_duration(r.stats.max_ns, g), num, g, Align::Right), Role::Dim);
         if (p95) l.add(fit(format_duration(r.p95_ns.value_or(0), g), num, g, Align::Right), Role::Dim);
         l.add("  ");
         if (bar_w) l.add(fit(share_bar(share, bar_w, g), bar_w, g), Role::Info).add(" ");
