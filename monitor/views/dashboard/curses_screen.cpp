@@ -110,9 +110,8 @@ std::unique_ptr<CursesScreen> CursesScreen::open(const Options& o, std::string& 
     set_escdelay(25);
     curs_set(0);
     leaveok(stdscr, TRUE);
-    // No typeahead check during refresh: it flushes the output before each
-    // check, one write() per changed line. One write per frame is cheaper, and
-    // the loop reads keys between frames anyway.
+    // No typeahead check during refresh: held-down keys would postpone whole
+    // frames (curses' line-breakout); the loop reads keys between frames anyway.
     typeahead(-1);
     if (o.color && has_colors() && start_color() == OK) {
         s->color_ = true;
