@@ -159,7 +159,8 @@ int run_dashboard(MonitorSession& session) {
                             o.show_secrets, screen->glyphs(), {}};
             Frame frame = build_frame(ctx, ui, screen->rows(), screen->cols());
             if (!(frame == previous)) screen->draw(frame);
-            animated = frame.animated;
+            // A replay's clock stands still: nothing there moves by itself.
+            animated = frame.animated && session.live();
             previous = std::move(frame);
             drawn_generation = session.model().generation();
             last_draw = now_mono;
