@@ -237,6 +237,13 @@ def case_pause(d):
     d.keys("Space")
     d.wait_text(" LIVE ")
     d.wait_gone("PAUSED")
+    # Home goes to the oldest call (the list stops following), End follows again.
+    d.keys("Home")
+    s = d.wait_text("End follows")
+    first_call = next(l for l in s.splitlines() if re.match(r"\d\d:\d\d:\d\d\.\d{3} ", l))
+    expect("SCardEstablishContext" in first_call, "the oldest call first", s)
+    d.keys("End")
+    d.wait_gone("End follows")
 
 
 def case_dump(d):

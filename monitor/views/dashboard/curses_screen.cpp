@@ -72,6 +72,18 @@ const KeyTranslation kKeyTranslations[] = {
     {KEY_A1, keys::Home},       {KEY_C1, keys::End},          {KEY_A3, keys::PageUp},    {KEY_C3, keys::PageDown},
     {KEY_ENTER, keys::Enter},   {KEY_BACKSPACE, keys::Backspace}, {KEY_F(1), keys::F1},  {KEY_RESIZE, keys::Resize},
 };
+// Home and End as terminals send them whatever TERM says (tmux and screen send
+// ESC[1~ / ESC[4~ even under TERM=xterm*, rxvt ESC[7~ / ESC[8~, xterm ESC[H,
+// ESC OH...): taught to ncurses so that they never read as Esc + letters.
+struct KeySequence {
+    const char* sequence;
+    int curses;
+};
+const KeySequence kExtraSequences[] = {
+    {"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME}, {"\033OH", KEY_HOME},
+    {"\033[4~", KEY_END},  {"\033[8~", KEY_END},  {"\033[F", KEY_END},  {"\033OF", KEY_END},
+};
+
 const KeyTranslation kCharTranslations[] = {
     {'\n', keys::Enter}, {'\r', keys::Enter}, {27, keys::Escape}, {127, keys::Backspace}, {8, keys::Backspace},
 };
@@ -106,6 +118,7 @@ std::unique_ptr<CursesScreen> CursesScreen::open(const Options& o, std::string& 
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    for (const KeySequence& k : kExtraSequences) define_key(k.sequence, k.curses);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);

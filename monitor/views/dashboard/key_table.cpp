@@ -13,20 +13,20 @@ constexpr KeyBinding kKeys[] = {
     {Main, '?', "?", "this help", Help, "help"},
     {Main, keys::F1, "F1", "this help", Help},
     {Main, keys::Up, "↑", "select the previous (older) call", Up},
-    {Main, keys::Down, "↓", "select the next call; past the newest one, follow live again", Down},
+    {Main, keys::Down, "↓", "the next call; past the newest one, follow live again", Down},
     {Main, keys::PageUp, "PgUp", "a page of older calls", PageUp},
     {Main, keys::PageDown, "PgDn", "a page of newer calls", PageDown},
     {Main, keys::Home, "Home", "the oldest kept call", Home},
     {Main, keys::End, "End", "the newest call, and follow live", End},
-    {Main, keys::Enter, "Enter", "detail of the selected call: arguments, hex, APDU breakdown, ATR", Open, "detail"},
-    {Main, ' ', "space", "pause / resume the call list (events are still collected)", Pause, "pause"},
+    {Main, keys::Enter, "Enter", "detail of the call: arguments, hex dumps, APDU breakdown, ATR", Open, "detail"},
+    {Main, ' ', "space", "pause / resume the list (events are still collected)", Pause, "pause"},
     {Main, 'p', "p", "process filter: all, each process in turn, all", CycleProcess, "proc"},
     {Main, 'r', "r", "reader filter: all, each reader in turn, all", CycleReader, "reader"},
     {Main, 'c', "c", "clear the filters and the search", ClearFilters, "clear"},
-    {Main, '/', "/", "search calls: function, reader, exe, INS name, SW, return code, hex bytes", Search, "search"},
+    {Main, '/', "/", "search calls: function, reader, exe, INS, SW, return code, hex", Search, "search"},
     {Main, 'n', "n", "next match, going back in time", NextMatch},
     {Main, 'N', "N", "previous match, going forward in time", PreviousMatch},
-    {Main, 's', "s", "statistics per function, then per reader, then per process", CycleStats, "stats"},
+    {Main, 's', "s", "statistics per function, per reader, per process", CycleStats, "stats"},
     {Main, 'k', "k", "correctness findings (leaks, misuse, busy polling...)", Findings, "checks"},
     {Main, '!', "!", "correctness findings (leaks, misuse, busy polling...)", Findings},
     {Main, 'd', "d", "dump the session to a file now (its name shows below)", Dump, "dump"},
@@ -54,8 +54,6 @@ constexpr Named kScopeTitles[] = {
     {static_cast<uint64_t>(Prompt), "Search prompt (type the text)"},
 };
 
-constexpr size_t kKeyColumn = 16;
-
 }  // namespace
 
 std::span<const KeyBinding> key_table() { return kKeys; }
@@ -67,25 +65,37 @@ const KeyBinding* find_binding(KeyScope scope, int key) {
 }
 
 std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
+    // Per scope, one line per action: all its keys, then what it does.
+    struct HelpEntry {
+        KeyScope scope;
+        std::string keys;
+        std::string_view description;
+    };
+    std::vector<HelpEntry> entries;
+    std::vector<bool> done(std::size(kKeys));
+    size_t key_column = 0;
+    for (size_t i = 0; i < std::size(kKeys); ++i) {
+        if (done[i]) continue;
+        const KeyBinding& k = kKeys[i];
+        std::string labels;
+        for (size_t j = i; j < std::size(kKeys); ++j) {
+            const KeyBinding& o = kKeys[j];
+            if (o.scope == k.scope && o.action == k.action && o.description == k.description) {
+                labels += (labels.empty() ? "" : " ") + display_text(o.label, glyphs);
+                done[j] = true;
+            }
+        }
+        key_column = std::max(key_column, display_width(labels) + 2);
+        entries.push_back({k.scope, std::move(labels), k.description});
+    }
     std::vector<StyledLine> lines;
     for (const Named& scope : kScopeTitles) {
         if (!lines.empty()) lines.emplace_back();
         lines.push_back(StyledLine{}.add(std::string(scope.name), Role::Strong));
-        std::vector<bool> done(std::size(kKeys));
-        for (size_t i = 0; i < std::size(kKeys); ++i) {
-            const KeyBinding& k = kKeys[i];
-            if (k.scope != static_cast<KeyScope>(scope.value) || done[i]) continue;
-            // Every key of this action (and the same description) on one line.
-            std::string labels;
-            for (size_t j = i; j < std::size(kKeys); ++j) {
-                const KeyBinding& o = kKeys[j];
-                if (o.scope == k.scope && o.action == k.action && o.description == k.description) {
-                    labels += (labels.empty() ? "" : " ") + display_text(o.label, glyphs);
-                    done[j] = true;
-                }
-            }
+        for (const HelpEntry& e : entries) {
+            if (e.scope != static_cast<KeyScope>(scope.value)) continue;
             StyledLine l;
-            l.add("  ").add(fit(labels, kKeyColumn, glyphs), Role::Key).add(std::string(k.description));
+            l.add(" ").add(fit(e.keys, key_column, glyphs), Role::Key).add(std::string(e.description));
             lines.push_back(std::move(l));
         }
     }
@@ -100,8 +110,7 @@ std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
         lights.add(" " + std::string(kind.meaning));
     }
     lines.push_back(std::move(lights));
-    lines.push_back(StyledLine{}.add("        results fade over 1.5 s; without colour the lights are the characters . * + !",
-                                     Role::Dim));
+    lines.push_back(StyledLine{}.add("         results fade in 1.5 s; without colour: . * + !", Role::Dim));
     return lines;
 }
 

@@ -22,6 +22,10 @@ ReaderColumns reader_columns(size_t width) {
     c.holder = width >= 120 ? 24 : 16;
     size_t fixed = 2 + c.name + 1 + c.card + c.apdus + 2 + c.sw + 2 + c.holder + 2;
     c.atr = width > fixed ? width - fixed : 0;
+    if (c.atr < 12) {  // no room for an ATR worth reading: the SW meaning gets it
+        c.sw += c.atr;
+        c.atr = 0;
+    }
     return c;
 }
 
@@ -62,9 +66,8 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
         .add("  ", Role::Heading)
         .add(fit("LAST SW", c.sw, g), Role::Heading)
         .add("  ", Role::Heading)
-        .add(fit("TRANSACTION", c.holder, g), Role::Heading)
-        .add("  ", Role::Heading)
-        .add(fit("ATR / CARD", c.atr, g), Role::Heading);
+        .add(fit("TRANSACTION", c.holder, g), Role::Heading);
+    if (c.atr) h.add("  ", Role::Heading).add(fit("ATR / CARD", c.atr, g), Role::Heading);
     pane.heading = fit_line(std::move(h), width, g);
 
     if (model.readers().empty() && max_rows > 0) {
@@ -111,8 +114,8 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
             pane.animated = true;
         }
         l.add(fit(holder, c.holder, g), holder_role);
-        l.add("  ");
         if (c.atr) {
+            l.add("  ");
             std::string atr = r.atr.empty() ? "" : to_hex(r.atr);
             size_t atr_w = std::min<size_t>(display_width(atr), std::max<size_t>(c.atr / 2, 16));
             if (!atr.empty()) l.add(truncate(atr, atr_w, g, Cut::Middle), Role::Dim);
