@@ -108,9 +108,9 @@ int run_dashboard(MonitorSession& session) {
     }
     std::setlocale(LC_ALL, "");
     const Options& o = session.options();
-    const char* no_color = std::getenv("NO_COLOR");
     CursesScreen::Options screen_options;
-    screen_options.color = !o.no_color && !(no_color && *no_color);
+    // --no-color and NO_COLOR as in text mode (the terminal is known to be one).
+    screen_options.color = use_color(o, true, std::getenv("NO_COLOR"));
     std::string error;
     CursesScreen::restore_on_crash();
     std::unique_ptr<CursesScreen> screen = CursesScreen::open(screen_options, error);
