@@ -215,6 +215,20 @@ TEST_CASE("call list: a selection that leaves the history or the filter moves to
     CHECK(d.model.call_at(d.ui.cursor.selected)->pid == 2);
 }
 
+TEST_CASE("call list: the calls matching the search in force are marked") {
+    Dashboard d;
+    d.feed_file("opensc_tool_session.ndjson");
+    d.ui.search.query = "select";
+    Pane p = call_list_pane(d.now(), d.ui, 120, 30);
+    size_t marked = 0;
+    for (const StyledLine& l : p.rows) {
+        bool is_select = l.text().find("SELECT") != std::string::npos;
+        CHECK((l.spans[0].role == Role::Paused) == is_select);
+        marked += l.spans[0].role == Role::Paused;
+    }
+    CHECK(marked == 2);
+}
+
 TEST_CASE("call summary: constant names are shortened only at their prefix") {
     CHECK(compact_constants("SCARD_STATE_CHANGED|SCARD_STATE_PRESENT (event 1)") == "CHANGED|PRESENT (event 1)");
     CHECK(compact_constants("SCARD_SHARE_SHARED") == "SHARED");

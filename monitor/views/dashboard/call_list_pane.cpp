@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "monitor/views/dashboard/call_search.hpp"
 #include "monitor/views/dashboard/call_summary.hpp"
 #include "monitor/views/dashboard/call_window.hpp"
 #include "monitor/views/dashboard/display_format.hpp"
@@ -91,10 +92,13 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
         l.add(why, Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
+    // Calls matching the search in force are marked (their time stands out).
+    const CallSearch search(ui.search.query, ctx.show_secrets);
     for (const CallRecord* call : window.rows) {
         const bool error = call->error();
         StyledLine l;
-        l.add(fit(clock_time_ms(call->ts_us), c.time, g), Role::Dim).add(" ");
+        const bool match = !search.empty() && search.matches(model, *call);
+        l.add(fit(clock_time_ms(call->ts_us), c.time, g), match ? Role::Paused : Role::Dim).add(" ");
         std::string pid = std::to_string(call->pid);
         if (threads && call->process < model.processes().size() && model.processes()[call->process].threads.size() > 1)
             pid += "/" + std::to_string(call->tid);
