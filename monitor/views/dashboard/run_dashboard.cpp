@@ -134,6 +134,7 @@ int run_dashboard(MonitorSession& session) {
     int64_t last_second = -1;
     bool animated = false;
     bool command_reported = false;
+    size_t warnings_shown = session.warnings().size();
     Frame previous;
 
     while (!ui.quit && !session.stop_requested()) {
@@ -148,6 +149,13 @@ int run_dashboard(MonitorSession& session) {
             ui.message = {"the command exited with status " + std::to_string(*session.command_status()) +
                               "; its output: " + session.command()->log_path,
                           *session.command_status() == 0 ? Role::Normal : Role::Warn};
+            dirty = true;
+        }
+
+        // Problems of the session (e.g. the recording cannot be written).
+        if (session.warnings().size() > warnings_shown) {
+            warnings_shown = session.warnings().size();
+            ui.message = {session.warnings().back(), Role::Error};
             dirty = true;
         }
 
