@@ -4,8 +4,13 @@
 Each round: connect, transaction, SELECT MF, GET CHALLENGE, VERIFY with a wrong
 PIN then the right one (the emulated card's PIN is 1234), SELECT the PIV
 application (absent on this card: 6A82), end transaction, disconnect.
+
+SIGTERM (the dashboard quitting) ends the session after the current round, at
+full speed: stopping between the wrong and the right PIN would leave the card's
+retry counter one lower each time, until the emulated card blocks the PIN.
 """
 import os
+import signal
 import sys
 import time
 
@@ -28,28 +33,41 @@ APDUS = [
 ]
 
 
+stopping = False
+
+
+def stop(_signum, _frame):
+    global stopping
+    stopping = True
+
+
+def pause(seconds):
+    if not stopping:
+        time.sleep(seconds)
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     rv, ctx = SCardEstablishContext(SCARD_SCOPE_USER)
     if rv != SCARD_S_SUCCESS:
         sys.exit(f"SCardEstablishContext failed: {rv:#x}")
     n = 0
     try:
-        while ROUNDS == 0 or n < ROUNDS:
+        while (ROUNDS == 0 or n < ROUNDS) and not stopping:
             n += 1
             rv, card, proto = SCardConnect(ctx, READER, SCARD_SHARE_SHARED,
                                            SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1)
             if rv != SCARD_S_SUCCESS:
-                time.sleep(PAUSE)
+                pause(PAUSE)
                 continue
             SCardBeginTransaction(card)
             for apdu in APDUS:
                 SCardTransmit(card, proto, list(bytes.fromhex(apdu)))
-                time.sleep(PAUSE / 5)
+                pause(PAUSE / 5)
             SCardEndTransaction(card, SCARD_LEAVE_CARD)
             SCardDisconnect(card, SCARD_LEAVE_CARD)
-            time.sleep(PAUSE)
-    except KeyboardInterrupt:
-        pass
+            pause(PAUSE)
     finally:
         SCardReleaseContext(ctx)
 
