@@ -52,6 +52,7 @@ MonitorSession::MonitorSession(Options options) : options_(std::move(options)), 
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);  // the terminal went away: end as cleanly as for SIGTERM
     sigaddset(&set, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);

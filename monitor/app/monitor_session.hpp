@@ -21,7 +21,7 @@ namespace pcscspy {
 
 class MonitorSession {
 public:
-    // Blocks SIGINT, SIGTERM and SIGCHLD for the calling thread (they arrive on
+    // Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD for the calling thread (they arrive on
     // poll_fd()); call before starting other threads.
     explicit MonitorSession(Options options);
     ~MonitorSession();
