@@ -81,6 +81,28 @@ size_t encode_begin(char* out, size_t cap, const EventHeader& h, uint64_t seq, P
     return close_line(w, out, cap);
 }
 
+size_t encode_call_fallback(char* out, size_t cap, const EventHeader& h, uint64_t seq, PcscFunction fn,
+                            int64_t dur_ns, int64_t rv) {
+    JsonWriter w(out, cap - 1);
+    put_header(w, h, "call");
+    w.key("seq");
+    w.unsigned_integer(seq);
+    w.member_string("fn", function_name(fn));
+    w.member_int("dur_ns", dur_ns);
+    w.member_int("rv", rv);
+    w.key("in");
+    w.begin_object();
+    w.end_object();
+    w.key("out");
+    w.begin_object();
+    w.end_object();
+    w.key("truncated");
+    w.begin_array();
+    w.string("event");
+    w.end_array();
+    return close_line(w, out, cap);
+}
+
 size_t encode_lost(char* out, size_t cap, const EventHeader& h, uint64_t count) {
     JsonWriter w(out, cap - 1);
     put_header(w, h, "lost");

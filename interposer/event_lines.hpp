@@ -18,6 +18,10 @@ struct BeginHandle {
 size_t encode_begin(char* out, size_t cap, const EventHeader& h, uint64_t seq, PcscFunction fn, BeginHandle handle);
 size_t encode_lost(char* out, size_t cap, const EventHeader& h, uint64_t count);
 size_t encode_bye(char* out, size_t cap, const EventHeader& h, uint64_t calls, uint64_t lost);
+// A call event that could not be completed (never expected: the encoder keeps
+// room): the call's identity and result, empty in/out, "truncated":["event"].
+size_t encode_call_fallback(char* out, size_t cap, const EventHeader& h, uint64_t seq, PcscFunction fn,
+                            int64_t dur_ns, int64_t rv);
 // exe from /proc/self/exe, argv from /proc/self/cmdline, via and backend from
 // backend.hpp, spy: the interposer's version.
 size_t encode_hello(char* out, size_t cap, const EventHeader& h);

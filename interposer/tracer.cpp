@@ -66,6 +66,7 @@ void start_trace(PcscFunction fn, const uint64_t* values, TraceState& st) {
     const FunctionTarget target = function_info(fn).target;
     const int64_t handle = target == FunctionTarget::None ? 0 : static_cast<int64_t>(values[0]);
     const EventHeader h = header_now();
+    st.ts_us = h.ts_us;
 
     char begin[kSmallEventBytes];
     if (size_t n = encode_begin(begin, sizeof begin, h, st.seq, fn, BeginHandle{target, handle})) transport_emit(begin, n);
@@ -115,7 +116,15 @@ void trace_after(PcscFunction fn, const uint64_t* values, TraceState& st, long r
         CallEncoder& e = *st.encoder;
         e.out(fn, values, st.captures, rv);
         size_t n = e.finish(end_ns - st.start_ns, rv);
-        if (n) transport_emit(st.buffer, n);
+        if (n) {
+            transport_emit(st.buffer, n);
+        } else {
+            // Replaced by its truncated form rather than dropped.
+            char line[kSmallEventBytes];
+            const EventHeader h{process_id(), thread_id(), st.ts_us};
+            if (size_t m = encode_call_fallback(line, sizeof line, h, st.seq, fn, end_ns - st.start_ns, rv))
+                transport_emit(line, m);
+        }
     }
     --thread_state().depth;
     errno = saved_errno;

@@ -16,6 +16,7 @@ struct TraceState {
     bool nested = false;
     uint64_t seq;
     int64_t start_ns;
+    int64_t ts_us;
     char* buffer;
     ArgCapture captures[kMaxArgs];
     std::optional<CallEncoder> encoder;

@@ -152,7 +152,7 @@ TEST_CASE("nothing happens at load time: a program that makes no PC/SC call is l
 TEST_CASE("a monitor started later sees the next calls and once killed and restarted sees the program again") {
     TempDir dir;
     std::string socket = dir / "socket";
-    Child host(host_argv({"paced", "10", "500"}), traced_env(socket), kCleanEnv);
+    Child host(host_argv({"paced", "10", "1000"}), traced_env(socket), kCleanEnv);
 
     std::this_thread::sleep_for(1200ms);  // calls made with no monitor at all
     auto first = std::make_unique<TestListener>(socket);

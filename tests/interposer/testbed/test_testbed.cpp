@@ -51,7 +51,7 @@ json hello_of(const std::vector<json>& events) {
     std::vector<json> hello = of_type(events, "hello");
     REQUIRE(hello.size() == 1);
     CHECK(hello[0]["backend"].get<std::string>().find("libpcsclite.so.1") != std::string::npos);
-    CHECK(hello[0]["spy"] == "0.1.0");
+    CHECK(hello[0]["spy"] == PCSCSPY_VERSION);
     return hello[0];
 }
 
