@@ -3,8 +3,12 @@
 // and what it forwards to (a missing backend, a backend that is itself).
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <poll.h>
+#include <thread>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -222,4 +226,47 @@ TEST_CASE("a half-installed or changed state is refused with a clear message and
     ChildResult none = run({Artifacts::run(), "--install-system", "--root", empty.path()}, {}, kCleanEnv);
     CHECK(none.status == 1);
     CHECK(none.err.find("no libpcsclite.so.1 under") != std::string::npos);
+}
+
+TEST_CASE("another shim on the library path still sees the calls: pcsc-lite's own spy behind the interposer") {
+    // libpcsclite.so.1 on the library path is pcsc-lite's spy, which forwards to
+    // libpcsclite_nospy.so.1 (the double) and logs to the FIFO $HOME/pcsc-spy.
+    Monitored m;
+    TempDir libs, home;
+    fs::create_symlink(PCSCSPY_PCSC_SPY, libs / "libpcsclite.so.1");
+    fs::create_symlink(Artifacts::double_library(), libs / "libpcsclite_nospy.so.1");
+    REQUIRE(mkfifo((home / "pcsc-spy").c_str(), 0600) == 0);
+    int fifo = open((home / "pcsc-spy").c_str(), O_RDWR | O_CLOEXEC);  // a reader that never sees EOF
+    REQUIRE(fifo >= 0);
+    std::string spied;
+    std::atomic<bool> done{false};
+    std::thread reader([&] {
+        char buf[4096];
+        for (;;) {
+            pollfd p{fifo, POLLIN, 0};
+            if (poll(&p, 1, 100) > 0) {
+                ssize_t n = read(fifo, buf, sizeof buf);
+                if (n > 0) spied.append(buf, static_cast<size_t>(n));
+            } else if (done) {
+                return;
+            }
+        }
+    });
+    auto env = traced_env(m.socket, {{"LD_LIBRARY_PATH", libs.path()}, {"HOME", home.path()}});
+    env.erase("PCSCSPY_BACKEND");  // found by the library search: the spy
+    ChildResult r = run({Artifacts::host(), "basic"}, env, kCleanEnv);
+    done = true;
+    reader.join();
+    close(fifo);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("transmit 0x00000000\n") != std::string::npos);
+    std::vector<json> events = m.events();
+    std::vector<json> hello = of_type(events, "hello");
+    REQUIRE(hello.size() == 1);
+    CHECK(hello[0]["backend"] == libs / "libpcsclite.so.1");
+    CHECK(calls_of(events, "SCardTransmit").size() == 1);
+    // The spy saw the same calls.
+    CHECK(spied.find("SCardEstablishContext") != std::string::npos);
+    CHECK(spied.find("SCardTransmit") != std::string::npos);
+    CHECK(spied.find("SCardReleaseContext") != std::string::npos);
 }

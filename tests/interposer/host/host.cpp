@@ -222,7 +222,10 @@ int basic_session() {
     printf("connect %s\n", name(rv));
     BYTE cmd[] = {0x00, 0x84, 0x00, 0x00, 0x08}, resp[32];
     len = sizeof resp;
-    rv = SCardTransmit(card, SCARD_PCI_T1, cmd, sizeof cmd, nullptr, resp, &len);
+    // With a pioRecvPci: Debian 12's pcsc-lite spy (libpcscspy.so.0, used as a
+    // backend by a test) crashes on a NULL one.
+    SCARD_IO_REQUEST recv_pci = {};
+    rv = SCardTransmit(card, SCARD_PCI_T1, cmd, sizeof cmd, &recv_pci, resp, &len);
     printf("transmit %s\n", name(rv));
     printf("disconnect %s\n", name(SCardDisconnect(card, SCARD_LEAVE_CARD)));
     printf("release %s\n", name(SCardReleaseContext(ctx)));
