@@ -89,7 +89,10 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
     h.line = [this](ConnectionStats& from, std::string_view line) {
         if (recorder_) recorder_->write_line(line);
         IngestResult r = model_.ingest_line(line);
-        if (r.ok()) from.event_pid = r.pid;
+        if (r.ok()) {
+            from.event_pid = r.pid;
+            from.owner = r.process;
+        }
         if (r.call && on_call_) on_call_(model_, *r.call);
         return r.ok();
     };
@@ -97,7 +100,7 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
     h.overlong = [this](const ConnectionStats&) { model_.count_bad_line(EventErrorKind::MalformedJson); };
     h.truncated = [this](const ConnectionStats&) { model_.count_bad_line(EventErrorKind::MalformedJson); };
     h.closed = [this](const ConnectionStats& c) {
-        if (c.event_pid) model_.connection_closed(c.event_pid, c.closed_us);
+        model_.connection_closed(c.owner, c.closed_us);
     };
     server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
     epoll_event ev{};

@@ -89,6 +89,7 @@ IngestResult SessionModel::apply(const EventFacts& f, std::string_view raw) {
         case EventType::Bye: apply_bye(f, raw); break;
         case EventType::Lost: apply_lost(f, raw); break;
     }
+    if (auto it = process_of_pid_.find(f.h.pid); it != process_of_pid_.end()) r.process = it->second;
     ++generation_;
     return r;
 }
@@ -153,9 +154,14 @@ std::vector<const InFlightCall*> SessionModel::in_flight() const {
 
 void SessionModel::apply_hello(const EventFacts& f, std::string_view raw) {
     // A pid seen again after its process ended (or a second hello) is a new process.
+    // A second hello while the first is running means the program called exec: the
+    // old image and everything it held are gone.
     if (auto it = process_of_pid_.find(f.h.pid); it != process_of_pid_.end()) {
-        const ProcessInfo& old = processes_[it->second];
-        if (old.hello_seen || old.state != ProcessState::Running) process_of_pid_.erase(it);
+        ProcessInfo& old = processes_[it->second];
+        if (old.hello_seen || old.state != ProcessState::Running) {
+            if (old.hello_seen) end_process(old, ProcessState::Disconnected, f.h.ts_us);
+            process_of_pid_.erase(it);
+        }
     }
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
     p.hello_seen = true;
@@ -204,10 +210,9 @@ void SessionModel::apply_lost(const EventFacts& f, std::string_view raw) {
     kept_events_.push_back({event_count_, std::string(raw)});
 }
 
-void SessionModel::connection_closed(int64_t pid, int64_t ts_us) {
-    auto it = process_of_pid_.find(pid);
-    if (it == process_of_pid_.end()) return;
-    ProcessInfo& p = processes_[it->second];
+void SessionModel::connection_closed(size_t process, int64_t ts_us) {
+    if (process >= processes_.size()) return;
+    ProcessInfo& p = processes_[process];
     if (p.state == ProcessState::Running) end_process(p, ProcessState::Disconnected, ts_us);
     ++generation_;
 }

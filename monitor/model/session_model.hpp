@@ -65,6 +65,7 @@ struct IngestResult {
     std::optional<EventType> type;
     const CallRecord* call = nullptr;     // the call it added (valid until the next ingest)
     int64_t pid = 0;                      // the event's pid
+    size_t process = SIZE_MAX;            // index in processes() of the process it applied to
     bool ok() const { return !error; }
 };
 
@@ -79,8 +80,10 @@ public:
     IngestResult apply(const EventFacts& facts, std::string_view raw);
     // A line that could not be read as an event (counted).
     void count_bad_line(EventErrorKind kind);
-    // A traced process's connection closed (pid: the one its events carried).
-    void connection_closed(int64_t pid, int64_t ts_us);
+    // A traced process's connection closed. `process` is the IngestResult::process
+    // of its events: after an exec the same pid has a new connection and a new
+    // process, and the old connection closing must not end the new one.
+    void connection_closed(size_t process, int64_t ts_us);
     // End of the session: the checker reports what running processes left open.
     void finish();
 

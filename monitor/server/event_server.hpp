@@ -24,6 +24,7 @@ struct ConnectionStats {
     pid_t pid = 0;    // SO_PEERCRED
     uid_t uid = 0;
     int64_t event_pid = 0;  // the pid its events carry (noted by the line handler)
+    size_t owner = SIZE_MAX;  // the traced process it speaks for (noted by the line handler)
     int64_t connected_us = 0;
     int64_t closed_us = 0;  // 0 while open
     uint64_t bytes = 0;

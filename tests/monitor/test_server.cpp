@@ -61,11 +61,14 @@ struct Harness {
         EventServer::Handlers h;
         h.line = [this](ConnectionStats& from, std::string_view line) {
             IngestResult r = model.ingest_line(line);
-            if (r.ok()) from.event_pid = r.pid;
+            if (r.ok()) {
+                from.event_pid = r.pid;
+                from.owner = r.process;
+            }
             return r.ok();
         };
         h.overlong = [this](const ConnectionStats&) { model.count_bad_line(EventErrorKind::MalformedJson); };
-        h.closed = [this](const ConnectionStats& c) { model.connection_closed(c.event_pid, c.closed_us); };
+        h.closed = [this](const ConnectionStats& c) { model.connection_closed(c.owner, c.closed_us); };
         server = std::make_unique<EventServer>(std::move(*r.socket), std::move(h));
     }
     std::string path() const { return dir / "socket"; }

@@ -183,8 +183,27 @@ TEST_CASE("processes: threads, pid reuse, disconnection, lost events, rate") {
     CHECK(m.process_by_pid(10) == &m.processes()[1]);
     CHECK(m.processes()[1].lost_events == 7);
     CHECK(m.counters().lost_events == 7);
-    m.connection_closed(10, b.ts_us + 5);
+    m.connection_closed(1, b.ts_us + 5);
     CHECK(m.processes()[1].state == ProcessState::Disconnected);
+
+    // exec: the same pid says hello again on a new connection, without a bye. The
+    // program before exec is gone, with what it held (the checker says so).
+    SessionModel e;
+    SessionWriter before(30);
+    before.hello("/bin/sh").establish();
+    const int64_t exec_us = before.ts_us + 1000;
+    SessionWriter after(30, exec_us);
+    after.hello("/usr/bin/opensc-tool").establish();
+    feed_text(e, before.text + after.text);
+    REQUIRE(e.processes().size() == 2);
+    CHECK(e.processes()[0].state == ProcessState::Disconnected);
+    CHECK(e.processes()[0].exit_us == exec_us);
+    CHECK(e.processes()[1].state == ProcessState::Running);
+    CHECK(e.process_by_pid(30) == &e.processes()[1]);
+    CHECK(std::any_of(e.findings().begin(), e.findings().end(), [](const Finding& f) { return f.process == 0; }));
+    // The old connection closes after the new one said hello: the new process lives on.
+    e.connection_closed(0, exec_us + 10);
+    CHECK(e.processes()[1].state == ProcessState::Running);
 
     SessionModel r;
     SessionWriter fast(20);
