@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
     TextView view(std::cout, TextViewOptions{use_color(o, isatty(STDOUT_FILENO), std::getenv("NO_COLOR")),
                                              o.diffable, o.show_secrets});
     CallSink print;
-    if (o.text && !o.summary) print = [&view](const SessionModel& m, const CallRecord& c) { view.print_call(m, c); };
+    if (o.text && !o.summary) print = [&view](const SessionModel& m, const CallRecord& c, nlohmann::json* event) {
+            view.print_call(m, c, event);
+        };
     if (auto err = session.start(print)) {
         std::cerr << "pcscspy-top: " << TerminalText::clean(*err) << "\n";
         return 1;

@@ -25,13 +25,15 @@ void note(ReplayReport& r, uint64_t line, std::string message) {
 void ingest(ReplayReport& r, SessionModel& model, std::string_view line, const CallSink& on_call) {
     ++r.lines;
     if (line.empty()) return;  // blank lines (a hand-edited file) are not damage
-    IngestResult res = model.ingest_line(line);
+    // Whoever prints the calls needs their arguments: one parse serves both.
+    json event;
+    IngestResult res = model.ingest_line(line, on_call ? &event : nullptr);
     if (!res.ok()) {
         note(r, r.lines, std::string(to_string(*res.error)));
         return;
     }
     ++r.events;
-    if (res.call && on_call) on_call(model, *res.call);
+    if (res.call && on_call) on_call(model, *res.call, &event);
 }
 
 void replay_recording(int fd, std::string first_chunk, ReplayReport& r, SessionModel& model, const CallSink& on_call) {
@@ -87,7 +89,7 @@ void replay_document(const std::string& path, ReplayReport& r, SessionModel& mod
             facts_from_event(*d.event, facts);
             IngestResult res = model.apply(facts, parsed.dump(-1, ' ', false, json::error_handler_t::replace));
             ++r.events;
-            if (res.call && on_call) on_call(model, *res.call);
+            if (res.call && on_call) on_call(model, *res.call, &parsed);
             return false;  // applied: drop it from the document tree
         }
         if (depth == 1 && !in_events &&

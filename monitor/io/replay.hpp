@@ -32,7 +32,10 @@ struct ReplayReport {
     bool clean() const { return opened && damaged == 0 && !truncated; }
 };
 
-using CallSink = std::function<void(const SessionModel&, const CallRecord&)>;
+// Receives each call as it is applied, with its event's JSON value when the
+// reader had it at hand (saves a second parse of the raw line; the sink may take
+// it apart), else nullptr.
+using CallSink = std::function<void(const SessionModel&, const CallRecord&, nlohmann::json* event)>;
 
 ReplayReport replay_file(const std::string& path, SessionModel& model, const CallSink& on_call = {});
 

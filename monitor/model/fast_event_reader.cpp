@@ -286,8 +286,92 @@ private:
     uint64_t seen_ = 0;
 };
 
-std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, std::string* message) {
-    DecodedEvent d = decode_event(line);
+// Builds the line's JSON value from the SAX events of the facts pass, so that a
+// reader that needs both (the text view prints every argument) lexes the line
+// once. Containers on the stack stay put: an array only grows after its open
+// child has been closed and popped.
+class DomBuilder {
+public:
+    explicit DomBuilder(json& root) : root_(root) {}
+
+    bool null() { return place(nullptr); }
+    bool boolean(bool b) { return place(b); }
+    bool number_integer(json::number_integer_t n) { return place(n); }
+    bool number_unsigned(json::number_unsigned_t n) { return place(n); }
+    bool number_float(json::number_float_t d, const json::string_t&) { return place(d); }
+    bool string(json::string_t& s) { return place(s); }
+    bool binary(json::binary_t& b) { return place(json::binary(b)); }
+    bool start_object(std::size_t) { return open(json::object()); }
+    bool start_array(std::size_t) { return open(json::array()); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(json::string_t& k) {
+        key_ = k;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+private:
+    json& slot() {
+        if (stack_.empty()) return root_;
+        json& parent = *stack_.back();
+        if (parent.is_object()) return parent[key_];  // a repeated member: the last wins, as in the DOM parser
+        parent.push_back(nullptr);
+        return parent.back();
+    }
+    bool place(json v) {
+        slot() = std::move(v);
+        return true;
+    }
+    bool open(json v) {
+        json& s = slot();
+        s = std::move(v);
+        stack_.push_back(&s);
+        return true;
+    }
+    bool close() {
+        stack_.pop_back();
+        return true;
+    }
+
+    json& root_;
+    std::vector<json*> stack_;
+    std::string key_;
+};
+
+// Feeds one SAX pass to the DOM builder, then to the facts reader (which may
+// stop the parse to hand the line to the reference path).
+struct FactsAndDom {
+    FactsSax& facts;
+    DomBuilder& dom;
+
+    bool null() { return dom.null() && facts.null(); }
+    bool boolean(bool b) { return dom.boolean(b) && facts.boolean(b); }
+    bool number_integer(json::number_integer_t n) { return dom.number_integer(n) && facts.number_integer(n); }
+    bool number_unsigned(json::number_unsigned_t n) { return dom.number_unsigned(n) && facts.number_unsigned(n); }
+    bool number_float(json::number_float_t d, const json::string_t& s) {
+        return dom.number_float(d, s) && facts.number_float(d, s);
+    }
+    bool string(json::string_t& s) { return dom.string(s) && facts.string(s); }
+    bool binary(json::binary_t& b) { return dom.binary(b) && facts.binary(b); }
+    bool start_object(std::size_t n) { return dom.start_object(n) && facts.start_object(n); }
+    bool end_object() { return dom.end_object() && facts.end_object(); }
+    bool start_array(std::size_t n) { return dom.start_array(n) && facts.start_array(n); }
+    bool end_array() { return dom.end_array() && facts.end_array(); }
+    bool key(json::string_t& k) { return dom.key(k) && facts.key(k); }
+    bool parse_error(std::size_t p, const std::string& t, const nlohmann::detail::exception& e) {
+        return facts.parse_error(p, t, e);
+    }
+};
+
+std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, std::string* message, json* dom) {
+    DecodedEvent d;
+    if (dom) {
+        *dom = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+        d = dom->is_discarded() ? decode_event(line) : decode_event_value(*dom);
+    } else {
+        d = decode_event(line);
+    }
     if (!d.ok()) {
         if (message) *message = d.error->message;
         return d.error->kind;
@@ -298,12 +382,21 @@ std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, 
 
 }  // namespace
 
-std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message) {
+std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message,
+                                              nlohmann::json* dom) {
     out.clear();
     FactsSax sax(out);
-    bool parsed = json::sax_parse(line.begin(), line.end(), &sax, json::input_format_t::json, /*strict=*/true);
+    bool parsed;
+    if (dom) {
+        *dom = json();
+        DomBuilder builder(*dom);
+        FactsAndDom both{sax, builder};
+        parsed = json::sax_parse(line.begin(), line.end(), &both, json::input_format_t::json, /*strict=*/true);
+    } else {
+        parsed = json::sax_parse(line.begin(), line.end(), &sax, json::input_format_t::json, /*strict=*/true);
+    }
     if (!parsed || sax.fallback || !sax.v || *sax.v != kSchemaVersion || !sax.pid || !sax.ts)
-        return reference(line, out, message);
+        return reference(line, out, message, dom);
     out.h.v = kSchemaVersion;
     out.h.pid = *sax.pid;
     out.h.ts_us = *sax.ts;
@@ -331,7 +424,7 @@ std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts
         out.lost = sax.count_field_;
         complete = sax.count_seen;
     }
-    if (!complete) return reference(line, out, message);
+    if (!complete) return reference(line, out, message, dom);
     // Members of other event types are not facts of this one.
     if (out.type != EventType::Call) {
         out.dur_ns = 0;

@@ -55,8 +55,8 @@ bool SessionModel::is_error(std::string_view fn, int64_t rv) {
     return true;
 }
 
-IngestResult SessionModel::ingest_line(std::string_view line) {
-    if (auto err = read_event_facts(line, scratch_)) {
+IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* event) {
+    if (auto err = read_event_facts(line, scratch_, nullptr, event)) {
         count_bad_line(*err);
         IngestResult r;
         r.error = err;

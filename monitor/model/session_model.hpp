@@ -75,7 +75,8 @@ public:
 
     // ---- input
     // Reads one line (without '\n') and applies it; the line is kept as the call's raw text.
-    IngestResult ingest_line(std::string_view line);
+    // With `event`, it also receives the line's JSON value (parsed in the same pass).
+    IngestResult ingest_line(std::string_view line, nlohmann::json* event = nullptr);
     // Applies an event already read (raw: its line, kept for calls and dumps).
     IngestResult apply(const EventFacts& facts, std::string_view raw);
     // A line that could not be read as an event (counted).

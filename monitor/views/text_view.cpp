@@ -67,20 +67,27 @@ std::string TextView::label(const SessionModel& model, const CallRecord& call) {
     return text + "] ";
 }
 
-std::string TextView::format_call(const SessionModel& model, const CallRecord& call) {
+std::string TextView::format_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event) {
     std::string result;
     std::string fn(model.function_name(call));
     std::string indent = label(model, call);
     result += indent + fn + "\n";
-    DecodedEvent d = decode_event(call.raw);
     nlohmann::json in = nlohmann::json::object(), out = nlohmann::json::object();
     std::string rv_name;
-    if (d.ok())
-        if (auto* ev = std::get_if<CallEvent>(&*d.event)) {
-            in = std::move(ev->in);
-            out = std::move(ev->out);
-            rv_name = ev->rv_name;
-        }
+    if (event && event->is_object()) {
+        // The model accepted this event, so its members have their schema types.
+        if (auto it = event->find("in"); it != event->end() && it->is_object()) in = std::move(*it);
+        if (auto it = event->find("out"); it != event->end() && it->is_object()) out = std::move(*it);
+        if (auto it = event->find("rv_name"); it != event->end() && it->is_string()) rv_name = it->get<std::string>();
+    } else {
+        DecodedEvent d = decode_event(call.raw);
+        if (d.ok())
+            if (auto* ev = std::get_if<CallEvent>(&*d.event)) {
+                in = std::move(ev->in);
+                out = std::move(ev->out);
+                rv_name = ev->rv_name;
+            }
+    }
     std::span<const Feature> features;
     if (call.reader >= 0) features = model.readers()[static_cast<size_t>(call.reader)].features;
     if (!o_.show_secrets) mask_call_secrets(fn, in, features, static_cast<AppletKind>(call.applet_kind));
@@ -115,8 +122,8 @@ std::string TextView::format_call(const SessionModel& model, const CallRecord& c
     return result;
 }
 
-void TextView::print_call(const SessionModel& model, const CallRecord& call) {
-    std::string text = format_call(model, call);
+void TextView::print_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event) {
+    std::string text = format_call(model, call, event);
     if (!o_.color) {
         out_ << text;
         return;

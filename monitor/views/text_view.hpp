@@ -26,13 +26,14 @@ class TextView {
 public:
     TextView(std::ostream& out, TextViewOptions options) : out_(out), o_(options) {}
 
-    // One call of the model (its raw line is decoded again for the arguments).
-    void print_call(const SessionModel& model, const CallRecord& call);
+    // One call of the model. Its arguments come from `event` (the call's JSON
+    // value, taken apart) when given, else from its raw line, parsed again.
+    void print_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event = nullptr);
     // "Results sorted by total execution time", then readers and processes.
     void print_statistics(const SessionModel& model);
 
     // The text of one call, without colour (for tests and the detail view).
-    std::string format_call(const SessionModel& model, const CallRecord& call);
+    std::string format_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event = nullptr);
 
 private:
     std::string placeholder(std::string_view kind, int64_t value);

@@ -1,6 +1,7 @@
 // The fast line reader (nlohmann SAX) and the reference (protocol's
 // decode_event + facts_from_event) agree on every line: recorded sessions,
-// hand-written oddities, and thousands of mutations of real lines.
+// hand-written oddities, and thousands of mutations of real lines. When asked
+// for the line's JSON value too (same pass), it is exactly nlohmann's parse.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -25,6 +26,12 @@ void check_agree(const std::string& line) {
     }
     facts_from_event(*d.event, ref);
     CHECK(fast == ref);
+
+    EventFacts with_value;
+    nlohmann::json value;
+    REQUIRE_FALSE(read_event_facts(line, with_value, nullptr, &value).has_value());
+    CHECK(with_value == fast);
+    CHECK(value == nlohmann::json::parse(line));
 }
 
 }  // namespace

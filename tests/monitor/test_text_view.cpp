@@ -20,7 +20,9 @@ std::string replay_text(const std::string& file, TextViewOptions o, bool check) 
     SessionModel m;
     std::ostringstream out;
     TextView view(out, o);
-    replay_file(data_path(file), m, [&](const SessionModel& model, const CallRecord& c) { view.print_call(model, c); });
+    replay_file(data_path(file), m, [&](const SessionModel& model, const CallRecord& c, nlohmann::json* event) {
+        view.print_call(model, c, event);
+    });
     m.finish();
     view.print_statistics(m);
     if (check) print_check_report(out, m, o.diffable);
