@@ -40,6 +40,39 @@ Top top_key(std::string_view k) {
     return Top::Other;
 }
 
+// The argument members (and reader-state members) the facts are made of, named
+// once per key rather than compared at every value.
+enum class Arg : uint8_t {
+    Other, hContext, hCard, dwTimeout, dwControlCode, dwDisposition, pvMem, dwShareMode, szReader, pbSendBuffer,
+    pbRecvBuffer, pbAtr, szReaderName, phContext, phCard, pdwActiveProtocol, pdwProtocol, pdwState, rgReaderStates,
+    mszReaders, rgbAtr, dwCurrentState, dwEventState, Alloc
+};
+
+struct ArgKey {
+    std::string_view name;
+    Arg arg;
+};
+constexpr ArgKey kArgKeys[] = {
+    {"hContext", Arg::hContext}, {"hCard", Arg::hCard}, {"dwTimeout", Arg::dwTimeout},
+    {"dwControlCode", Arg::dwControlCode}, {"dwDisposition", Arg::dwDisposition}, {"pvMem", Arg::pvMem},
+    {"dwShareMode", Arg::dwShareMode}, {"szReader", Arg::szReader}, {"pbSendBuffer", Arg::pbSendBuffer},
+    {"pbRecvBuffer", Arg::pbRecvBuffer}, {"pbAtr", Arg::pbAtr}, {"szReaderName", Arg::szReaderName},
+    {"phContext", Arg::phContext}, {"phCard", Arg::phCard}, {"pdwActiveProtocol", Arg::pdwActiveProtocol},
+    {"pdwProtocol", Arg::pdwProtocol}, {"pdwState", Arg::pdwState}, {"rgReaderStates", Arg::rgReaderStates},
+    {"mszReaders", Arg::mszReaders}, {"rgbAtr", Arg::rgbAtr}, {"dwCurrentState", Arg::dwCurrentState},
+    {"dwEventState", Arg::dwEventState},
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+Arg arg_key(std::string_view k) {
+    for (const ArgKey& a : kArgKeys)
+        if (a.name == k) return a.arg;
+    return ends_with(k, "_alloc") ? Arg::Alloc : Arg::Other;
+}
+
 // A JSON number as the reference reads integers: signed 64-bit, or absent.
 struct Number {
     bool integer = false;  // an integer (not a float)
@@ -47,9 +80,6 @@ struct Number {
     int64_t value = 0;
 };
 
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 class FactsSax {
 public:
@@ -71,7 +101,7 @@ public:
         return number(Number{true, n <= static_cast<uint64_t>(INT64_MAX), static_cast<int64_t>(n)});
     }
     bool number_float(json::number_float_t, const json::string_t&) { return number(Number{}); }
-    bool string(json::string_t& s) { return text(s); }
+    bool string(json::string_t& s) { return text(s); }  // may take s (the lexer's copy)
     bool binary(json::binary_t&) { return scalar_other(); }
     bool start_object(std::size_t) {
         if (argv_) return bad();
@@ -100,7 +130,7 @@ public:
             if (top_ == Top::Argv) argv_ = true;
             else if (top_ != Top::Other) return bad();  // "in":[...], "pid":[...]
         } else if (depth_ == 3 && section_ != Top::Other) {
-            if (arg_ == "rgReaderStates") {
+            if (arg_ == Arg::rgReaderStates) {
                 in_states_array_ = true;
                 if (section_ == Top::Out) {
                     out_states_seen = true;
@@ -108,7 +138,7 @@ public:
                 } else {
                     in_states.clear();
                 }
-            } else if (section_ == Top::Out && arg_ == "mszReaders") {
+            } else if (section_ == Top::Out && arg_ == Arg::mszReaders) {
                 readers_array_ = true;
                 f_.args.readers_listed.clear();
             }
@@ -130,9 +160,9 @@ public:
                 seen_ |= uint64_t{1} << bit;
             }
         } else if (depth_ == 2) {
-            arg_ = k;
+            arg_ = arg_key(k);
         } else if (depth_ == 4) {
-            state_key_ = k;
+            state_key_ = arg_key(k);
         }
         return true;
     }
@@ -210,7 +240,7 @@ private:
             default: return bad();
         }
     }
-    bool text(const std::string& s) {
+    bool text(std::string& s) {
         if (depth_ == 1) {
             switch (top_) {
                 case Top::Type: type = s; return true;
@@ -231,44 +261,50 @@ private:
             return true;
         }
         if (depth_ == 2 && section_ == Top::In) {
-            if (arg_ == "szReader") f_.args.szReader = s;
-            else if (arg_ == "pbSendBuffer") f_.args.send_hex = s;
+            if (arg_ == Arg::szReader) f_.args.szReader = std::move(s);
+            else if (arg_ == Arg::pbSendBuffer) f_.args.send_hex = std::move(s);
         } else if (depth_ == 2 && section_ == Top::Out) {
-            if (arg_ == "pbRecvBuffer") f_.args.recv_hex = s;
-            else if (arg_ == "pbAtr") f_.args.atr_hex = s;
-            else if (arg_ == "szReaderName") f_.args.reader_name_out = s;
+            if (arg_ == Arg::pbRecvBuffer) f_.args.recv_hex = std::move(s);
+            else if (arg_ == Arg::pbAtr) f_.args.atr_hex = std::move(s);
+            else if (arg_ == Arg::szReaderName) f_.args.reader_name_out = std::move(s);
         } else if (depth_ == 3 && readers_array_) {
-            f_.args.readers_listed.push_back(s);
+            f_.args.readers_listed.push_back(std::move(s));
         } else if (depth_ == 4 && in_state_) {
             ReaderStateFacts& st = (section_ == Top::Out ? out_states : in_states).back();
-            if (state_key_ == "szReader") st.reader = s;
-            else if (state_key_ == "rgbAtr") st.atr_hex = s;
+            if (state_key_ == Arg::szReader) st.reader = std::move(s);
+            else if (state_key_ == Arg::rgbAtr) st.atr_hex = std::move(s);
         }
         return true;
     }
     void in_number(int64_t x) {
         CallArgumentFacts& a = f_.args;
-        if (arg_ == "hContext") a.hContext = x;
-        else if (arg_ == "hCard") a.hCard = x;
-        else if (arg_ == "dwTimeout") a.dwTimeout = x;
-        else if (arg_ == "dwControlCode") a.dwControlCode = x;
-        else if (arg_ == "dwDisposition") a.dwDisposition = x;
-        else if (arg_ == "pvMem") a.pvMem = x;
-        else if (arg_ == "dwShareMode") a.dwShareMode = x;
+        switch (arg_) {
+            case Arg::hContext: a.hContext = x; break;
+            case Arg::hCard: a.hCard = x; break;
+            case Arg::dwTimeout: a.dwTimeout = x; break;
+            case Arg::dwControlCode: a.dwControlCode = x; break;
+            case Arg::dwDisposition: a.dwDisposition = x; break;
+            case Arg::pvMem: a.pvMem = x; break;
+            case Arg::dwShareMode: a.dwShareMode = x; break;
+            default: break;
+        }
     }
     void out_number(int64_t x) {
         CallArgumentFacts& a = f_.args;
-        if (arg_ == "phContext") a.out_context = x;
-        else if (arg_ == "phCard") a.out_card = x;
-        else if (arg_ == "pdwActiveProtocol") active_protocol_ = x;
-        else if (arg_ == "pdwProtocol") protocol_ = x;
-        else if (arg_ == "pdwState") a.out_state = x;
-        else if (ends_with(arg_, "_alloc")) a.allocations.push_back(x);
+        switch (arg_) {
+            case Arg::phContext: a.out_context = x; break;
+            case Arg::phCard: a.out_card = x; break;
+            case Arg::pdwActiveProtocol: active_protocol_ = x; break;
+            case Arg::pdwProtocol: protocol_ = x; break;
+            case Arg::pdwState: a.out_state = x; break;
+            case Arg::Alloc: a.allocations.push_back(x); break;
+            default: break;
+        }
     }
     void state_number(int64_t x) {
         ReaderStateFacts& st = (section_ == Top::Out ? out_states : in_states).back();
-        if (state_key_ == "dwCurrentState") st.current_state = x;
-        else if (state_key_ == "dwEventState") st.event_state = x;
+        if (state_key_ == Arg::dwCurrentState) st.current_state = x;
+        else if (state_key_ == Arg::dwEventState) st.event_state = x;
     }
 
 public:
@@ -281,7 +317,7 @@ private:
     int depth_ = 0;
     Top top_ = Top::Other;
     Top section_ = Top::Other;
-    std::string arg_, state_key_;
+    Arg arg_ = Arg::Other, state_key_ = Arg::Other;
     bool argv_ = false, in_states_array_ = false, readers_array_ = false, in_state_ = false;
     uint64_t seen_ = 0;
 };
