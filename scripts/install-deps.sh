@@ -11,7 +11,7 @@ PACKAGES="
   nlohmann-json3-dev doctest-dev
   vsmartcard-vpcd vsmartcard-vpicc python3 python3-pycryptodome
   python3-pyscard opensc pcsc-tools
-  socat tmux procps
+  socat tmux procps time
 "
 
 missing=""

@@ -10,11 +10,12 @@ top="$build/monitor/pcscspy-top"
 bench="$build/bench/monitor/monitor_bench"
 work=$(mktemp -d /tmp/pcscspy-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
+exec 3>&1  # the figures, whatever the measured command's output is redirected to
 timed() {  # label command...: runs it, prints "label: S s, RSS M MiB"
   label="$1"; shift
   /usr/bin/time -f "%e %M" -o "$work/time" "$@"
   read -r secs kb < "$work/time"
-  echo "$label: $secs s, peak RSS $((kb / 1024)) MiB"
+  echo "$label: $secs s, peak RSS $((kb / 1024)) MiB" >&3
   echo "$secs" > "$work/last"
 }
 
