@@ -25,6 +25,7 @@ echo "== ingestion (parse + model update, single core, file in memory)"
 "$bench" ingest "$work/session.ndjson"
 echo "== replay to the statistics table"
 timed "pcscspy-top --replay F --text --summary" "$top" --replay "$work/session.ndjson" --text --summary > "$work/summary.txt"
+timed "pcscspy-top --replay F --text --summary --dump D (default history kept)" "$top" --replay "$work/session.ndjson" --text --summary --dump "$work/dump.json" > /dev/null
 timed "pcscspy-top --replay F --text (every call decoded)" "$top" --replay "$work/session.ndjson" --text --no-color > "$work/full.txt"
 ours=$(cat "$work/last")
 echo "== pcsc-spy on the same calls (its own log format)"
