@@ -7,9 +7,8 @@ namespace pcscspy::decode {
 
 namespace {
 
-std::string hex_byte(uint8_t v) { return to_hex(ByteView(&v, 1)); }
 
-std::string sw_hex(uint16_t sw) { return hex_byte(static_cast<uint8_t>(sw >> 8)) + hex_byte(static_cast<uint8_t>(sw)); }
+std::string sw_hex(uint16_t sw) { return hex2(static_cast<uint8_t>(sw >> 8)) + hex2(static_cast<uint8_t>(sw)); }
 
 // "4 short: Lc = 7, Le = 00 (Ne = 256)"
 std::string case_text(const CommandApdu& a, ByteView bytes) {
@@ -84,16 +83,16 @@ Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
     const uint8_t cla = bytes[0], ins = bytes[1], p1 = bytes[2], p2 = bytes[3];
     const std::string params = x.params.text();
     d.lines.insert(d.lines.begin() + 1, field("Command", params.empty() ? x.ins_name : x.ins_name + ": " + params));
-    d.lines.push_back(field("CLA " + hex_byte(cla), describe_cla(cla)));
-    d.lines.push_back(field("INS " + hex_byte(ins), ins_text(x.ins, ins)));
-    d.lines.push_back(field("P1 P2", hex_byte(p1) + " " + hex_byte(p2)));
-    j["cla"] = hex_byte(cla);
+    d.lines.push_back(field("CLA " + hex2(cla), describe_cla(cla)));
+    d.lines.push_back(field("INS " + hex2(ins), ins_text(x.ins, ins)));
+    d.lines.push_back(field("P1 P2", hex2(p1) + " " + hex2(p2)));
+    j["cla"] = hex2(cla);
     j["cla_text"] = describe_cla(cla);
-    j["ins"] = hex_byte(ins);
+    j["ins"] = hex2(ins);
     j["ins_name"] = x.ins_name;
     j["ins_table"] = applet_kind_name(x.ins.table);
-    j["p1"] = hex_byte(p1);
-    j["p2"] = hex_byte(p2);
+    j["p1"] = hex2(p1);
+    j["p2"] = hex2(p2);
     j["params"] = params;
     j["applet"] = applet == AppletKind::Unknown ? Json(nullptr) : Json(applet_kind_name(applet));
     j["secret"] = x.secret_rule ? Json(x.secret_rule->what) : Json(nullptr);

@@ -6,7 +6,6 @@ namespace pcscspy::decode {
 
 namespace {
 
-std::string hex_byte(uint8_t v) { return to_hex(ByteView(&v, 1)); }
 
 Json optional_number(const std::optional<uint8_t>& v) { return v ? Json(*v) : Json(nullptr); }
 
@@ -38,14 +37,14 @@ Json parameters_json(const AtrParameters& p) {
 
 Json historical_json(const HistoricalBytes& h) {
     Json j = Json::object();
-    j["category"] = h.category ? Json(hex_byte(*h.category)) : Json(nullptr);
+    j["category"] = h.category ? Json(hex2(*h.category)) : Json(nullptr);
     Json objects = Json::array();
     for (const CompactTlv& o : h.objects) {
         const Named* n = find_value(kCompactTlvTags, o.tag);
         objects.push_back({{"tag", o.tag}, {"name", n ? Json(n->name) : Json(nullptr)}, {"value", to_hex(o.value)}});
     }
     j["objects"] = objects;
-    j["lcs"] = h.lcs ? Json(hex_byte(*h.lcs)) : Json(nullptr);
+    j["lcs"] = h.lcs ? Json(hex2(*h.lcs)) : Json(nullptr);
     j["sw"] = h.sw ? Json(to_hex(Bytes{static_cast<uint8_t>(*h.sw >> 8), static_cast<uint8_t>(*h.sw)})) : Json(nullptr);
     if (!h.dir_reference.empty()) j["dir_reference"] = to_hex(h.dir_reference);
     if (!h.proprietary.empty()) j["proprietary"] = to_hex(h.proprietary);
@@ -75,17 +74,17 @@ Decoded decode_atr(ByteView bytes, const CardList* cards) {
     j["atr"] = to_hex(bytes);
     j["ok"] = a.ok();
     j["complete"] = a.complete;
-    j["ts"] = a.ts ? Json(hex_byte(*a.ts)) : Json(nullptr);
+    j["ts"] = a.ts ? Json(hex2(*a.ts)) : Json(nullptr);
     j["convention"] = !a.convention ? Json(nullptr)
                       : *a.convention == AtrConvention::Direct ? Json("direct")
                                                                : Json("inverse");
-    j["t0"] = a.t0 ? Json(hex_byte(*a.t0)) : Json(nullptr);
+    j["t0"] = a.t0 ? Json(hex2(*a.t0)) : Json(nullptr);
     j["historical_count"] = a.historical_count;
     Json ib = Json::array();
     for (const AtrInterfaceByte& b : a.interface_bytes)
         ib.push_back({{"name", b.name()},
                       {"level", b.level},
-                      {"value", hex_byte(b.value)},
+                      {"value", hex2(b.value)},
                       {"offset", b.offset},
                       {"protocol", b.protocol ? Json(*b.protocol) : Json(nullptr)},
                       {"meaning", interface_byte_meaning(a, b)}});
@@ -96,7 +95,7 @@ Decoded decode_atr(ByteView bytes, const CardList* cards) {
     j["historical_bytes"] = to_hex(a.historical);
     j["historical"] = historical_json(a.historical_decoded);
     j["tck"] = {{"present", a.tck.has_value()},
-                {"value", a.tck ? Json(hex_byte(*a.tck)) : Json(nullptr)},
+                {"value", a.tck ? Json(hex2(*a.tck)) : Json(nullptr)},
                 {"valid", a.tck ? Json(a.tck_valid) : Json(nullptr)},
                 {"required", a.tck_required}};
     j["extra"] = to_hex(a.extra);

@@ -1,17 +1,11 @@
 #include "protocol/apdu.hpp"
+#include "protocol/hex.hpp"
 
 #include <cstdio>
 
 namespace pcscspy {
 
 namespace {
-
-template <typename... Args>
-std::string format(const char* fmt, Args... args) {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    return buf;
-}
 
 CommandParse fail(ApduError error, size_t total, bool extended = false, size_t lc = 0, size_t after = 0) {
     CommandParse r;
@@ -119,18 +113,18 @@ std::string CommandParse::message() const {
     const int digits = extended ? 4 : 2;
     switch (*error) {
         case ApduError::TooShort:
-            return format("%zu byte(s): a command APDU needs at least 4 (CLA INS P1 P2)", total);
+            return printf_string("%zu byte(s): a command APDU needs at least 4 (CLA INS P1 P2)", total);
         case ApduError::LcDataMismatch:
-            return format("%s=%zu (0x%0*zX) but only %zu data byte(s) follow", lc_name, lc, digits, lc, after);
+            return printf_string("%s=%zu (0x%0*zX) but only %zu data byte(s) follow", lc_name, lc, digits, lc, after);
         case ApduError::TrailingBytes:
-            return format("%s=%zu (0x%0*zX): %zu byte(s) after the data and Le", lc_name, lc, digits, lc,
+            return printf_string("%s=%zu (0x%0*zX): %zu byte(s) after the data and Le", lc_name, lc, digits, lc,
                           after - lc - (extended ? 2 : 1));
         case ApduError::ExtendedTruncated:
             if (lc == 0)
                 return "byte 5 = 00 opens an extended length field but only 1 byte follows (a short Lc cannot be 00)";
-            return format("extended Lc=%zu (0x%04zX) then 1 byte: an extended Le needs 2", lc, lc);
+            return printf_string("extended Lc=%zu (0x%04zX) then 1 byte: an extended Le needs 2", lc, lc);
         case ApduError::ExtendedLcZero:
-            return format("extended Lc=0000 followed by %zu byte(s): Nc must be 1 to 65535", after);
+            return printf_string("extended Lc=0000 followed by %zu byte(s): Nc must be 1 to 65535", after);
     }
     return "malformed command APDU";
 }

@@ -1,4 +1,5 @@
 #include "protocol/apdu_params.hpp"
+#include "protocol/hex.hpp"
 
 #include <cstdio>
 
@@ -321,20 +322,12 @@ constexpr Named kYubicoOtpSlotCommands[] = {
 
 // ------------------------------------------------------------------- helpers
 
-template <typename... Args>
-std::string format(const char* fmt, Args... args) {
-    char buf[128];
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    return buf;
-}
 
-std::string hex2(uint8_t v) { return format("%02X", v); }
-std::string hex4(uint16_t v) { return format("%04X", v); }
 
 // The entry's name, or `label` and the value in hex.
 std::string named(NameTable table, uint64_t value, const char* label, int digits = 2) {
     if (const Named* n = find_value(table, value)) return std::string(n->name);
-    return std::string(label) + " " + format("%0*llX", digits, static_cast<unsigned long long>(value));
+    return std::string(label) + " " + printf_string("%0*llX", digits, static_cast<unsigned long long>(value));
 }
 
 void add(std::vector<std::string>& parts, std::string s) {
@@ -380,7 +373,7 @@ using Describer = void (*)(const In&, Parts&);
 
 std::string ne_text(const CommandApdu& a) {
     if (!a.ne) return {};
-    return format("Ne=%u", *a.ne);
+    return printf_string("Ne=%u", *a.ne);
 }
 
 std::string file_id_text(ByteView fid) {
@@ -439,10 +432,10 @@ void select(const In& in, Parts& parts) {
 void binary(const In& in, Parts& parts) {
     const CommandApdu& a = in.a;
     if (a.p1 & 0x80) {
-        add(parts, format("SFI %u, offset %u", a.p1 & 0x1F, a.p2));
+        add(parts, printf_string("SFI %u, offset %u", a.p1 & 0x1F, a.p2));
         if (a.p1 & 0x60) add(parts, "P1 bits 7-6 set (reserved)");
     } else {
-        add(parts, format("offset %u", a.p1p2() & 0x7FFF));
+        add(parts, printf_string("offset %u", a.p1p2() & 0x7FFF));
     }
     add(parts, ne_text(a));
 }
@@ -452,10 +445,10 @@ void binary(const In& in, Parts& parts) {
 void binary_odd(const In& in, Parts& parts) {
     const uint16_t fid = in.a.p1p2();
     if (fid == 0) add(parts, "current EF");
-    else if (fid <= 0x1F) add(parts, format("SFI %u", fid));
+    else if (fid <= 0x1F) add(parts, printf_string("SFI %u", fid));
     else add(parts, "file id " + hex4(fid));
     if (ByteView offset = find_tlv(in.data, 0x54); !offset.empty())
-        add(parts, format("offset %llu", static_cast<unsigned long long>(big_endian(offset))));
+        add(parts, printf_string("offset %llu", static_cast<unsigned long long>(big_endian(offset))));
     add(parts, ne_text(in.a));
 }
 
@@ -463,19 +456,19 @@ void records(const In& in, Parts& parts) {
     const CommandApdu& a = in.a;
     const unsigned sfi = a.p2 >> 3, mode = a.p2 & 7u;
     std::string what;
-    if (mode == 4) what = a.p1 == 0 ? "current record" : format("record %u", a.p1);
-    else what = std::string(find_value(kRecordModes, mode)->name) + format(" (P1=%02X)", a.p1);
+    if (mode == 4) what = a.p1 == 0 ? "current record" : printf_string("record %u", a.p1);
+    else what = std::string(find_value(kRecordModes, mode)->name) + printf_string(" (P1=%02X)", a.p1);
     add(parts, what);
     if (sfi == 0) add(parts, "current EF");
     else if (sfi == 0x1F) add(parts, "SFI 31 (reserved)");
-    else add(parts, format("SFI %u", sfi));
+    else add(parts, printf_string("SFI %u", sfi));
     add(parts, ne_text(a));
 }
 
 // APPEND RECORD: P1 is 00, P2 names the EF only.
 void append_record(const In& in, Parts& parts) {
     const unsigned sfi = in.a.p2 >> 3;
-    add(parts, sfi == 0 ? std::string("current EF") : format("SFI %u", sfi));
+    add(parts, sfi == 0 ? std::string("current EF") : printf_string("SFI %u", sfi));
 }
 
 // The P2 reference of VERIFY and its relatives, named for the applet.
@@ -487,7 +480,7 @@ std::string reference_text(const In& in) {
     else if (in.objects() == AppletKind::Emv) names = kEmvPinFormats;
     if (const Named* n = find_value(names, p2)) return std::string(n->name) + " (" + hex2(p2) + ")";
     if (p2 == 0) return "reference known by the card (P2=00)";
-    return format("%s reference %u (P2=%02X)", (p2 & 0x80) ? "specific" : "global", p2 & 0x1Fu, p2);
+    return printf_string("%s reference %u (P2=%02X)", (p2 & 0x80) ? "specific" : "global", p2 & 0x1Fu, p2);
 }
 
 void verify(const In& in, Parts& parts) {
@@ -545,7 +538,7 @@ void manage_security_environment(const In& in, Parts& parts) {
     if (a.p1 & 0xF0) s += " " + flags_to_string(kMseUsage, a.p1 & 0xF0, ", ");
     add(parts, s);
     if (op == 0x1) add(parts, named(kControlReferenceTemplates, a.p2, "template"));
-    else add(parts, format("SE number %u", a.p2));
+    else add(parts, printf_string("SE number %u", a.p2));
 }
 
 void perform_security_operation(const In& in, Parts& parts) {
@@ -567,13 +560,13 @@ void authenticate(const In& in, Parts& parts) {
         add(parts, "authentication key");
         return;
     }
-    add(parts, a.p2 == 0 ? "" : format("%s key %u", (a.p2 & 0x80) ? "specific" : "global", a.p2 & 0x1Fu));
+    add(parts, a.p2 == 0 ? "" : printf_string("%s key %u", (a.p2 & 0x80) ? "specific" : "global", a.p2 & 0x1Fu));
     add(parts, a.p1 == 0 ? "" : "algorithm " + hex2(a.p1));
     add(parts, ne_text(a));
 }
 
 void get_challenge(const In& in, Parts& parts) {
-    if (in.a.ne) add(parts, format("%u-byte challenge", *in.a.ne));
+    if (in.a.ne) add(parts, printf_string("%u-byte challenge", *in.a.ne));
     if (in.a.p1) add(parts, "algorithm " + hex2(in.a.p1));
 }
 
@@ -595,12 +588,12 @@ void generate_key_pair(const In& in, Parts& parts) {
 void manage_channel(const In& in, Parts& parts) {
     const CommandApdu& a = in.a;
     add(parts, named(kManageChannelP1, a.p1, "P1"));
-    if (a.p1 == 0x00) add(parts, a.p2 == 0 ? "channel assigned by the card" : format("channel %u", a.p2));
-    else add(parts, format("channel %u", a.p2));
+    if (a.p1 == 0x00) add(parts, a.p2 == 0 ? "channel assigned by the card" : printf_string("channel %u", a.p2));
+    else add(parts, printf_string("channel %u", a.p2));
 }
 
 void get_response(const In& in, Parts& parts) {
-    if (in.a.ne) add(parts, format("up to %u bytes", *in.a.ne));
+    if (in.a.ne) add(parts, printf_string("up to %u bytes", *in.a.ne));
 }
 
 // ACTIVATE/DEACTIVATE FILE, TERMINATE DF/EF, DELETE FILE: P1P2 0000 is the
@@ -615,8 +608,8 @@ void file_lifecycle(const In& in, Parts& parts) {
 
 // GlobalPlatform.
 void gp_initialize_update(const In& in, Parts& parts) {
-    add(parts, in.a.p1 == 0 ? "first available key version" : format("key version %u", in.a.p1));
-    if (in.a.p2) add(parts, format("key id %u", in.a.p2));
+    add(parts, in.a.p1 == 0 ? "first available key version" : printf_string("key version %u", in.a.p1));
+    if (in.a.p2) add(parts, printf_string("key id %u", in.a.p2));
 }
 
 void gp_external_authenticate(const In& in, Parts& parts) {
@@ -626,7 +619,7 @@ void gp_external_authenticate(const In& in, Parts& parts) {
 void gp_install(const In& in, Parts& parts) { add(parts, flags_to_string(kGpInstallP1, in.a.p1, " + ")); }
 
 void gp_load(const In& in, Parts& parts) {
-    add(parts, format("block %u", in.a.p2));
+    add(parts, printf_string("block %u", in.a.p2));
     add(parts, (in.a.p1 & 0x80) ? "last block" : "more blocks follow");
 }
 
@@ -648,7 +641,7 @@ void gp_set_status(const In& in, Parts& parts) {
 }
 
 void gp_store_data(const In& in, Parts& parts) {
-    add(parts, format("block %u", in.a.p2));
+    add(parts, printf_string("block %u", in.a.p2));
     add(parts, (in.a.p1 & 0x80) ? "last block" : "more blocks follow");
     add(parts, named(kGpStoreDataEncryption, in.a.p1 & 0x60, "encryption bits"));
     add(parts, named(kGpStoreDataStructure, in.a.p1 & 0x18, "structure"));
@@ -656,8 +649,8 @@ void gp_store_data(const In& in, Parts& parts) {
 
 void gp_put_key(const In& in, Parts& parts) {
     const uint8_t version = in.a.p1 & 0x7F, id = in.a.p2 & 0x7F;
-    add(parts, version == 0 ? "new key version" : format("replace key version %u", version));
-    add(parts, format("key id %u", id));
+    add(parts, version == 0 ? "new key version" : printf_string("replace key version %u", version));
+    add(parts, printf_string("key id %u", id));
     if (in.a.p2 & 0x80) add(parts, "multiple keys");
     if (in.a.p1 & 0x80) add(parts, "more PUT KEY commands follow");
 }
@@ -670,7 +663,7 @@ void emv_generate_ac(const In& in, Parts& parts) {
 
 void emv_get_processing_options(const In& in, Parts& parts) {
     if (ByteView pdol = find_tlv(in.data, 0x83); !pdol.empty())
-        add(parts, format("%zu bytes of PDOL data", pdol.size()));
+        add(parts, printf_string("%zu bytes of PDOL data", pdol.size()));
 }
 
 void emv_pin_change(const In& in, Parts& parts) { add(parts, named(kEmvPinChange, in.a.p2, "P2")); }
@@ -700,7 +693,7 @@ void yubico_piv_attest(const In& in, Parts& parts) {
 }
 
 void yubico_piv_pin_retries(const In& in, Parts& parts) {
-    add(parts, format("PIN tries %u, PUK tries %u", in.a.p1, in.a.p2));
+    add(parts, printf_string("PIN tries %u, PUK tries %u", in.a.p1, in.a.p2));
 }
 
 void yubico_piv_move_key(const In& in, Parts& parts) {

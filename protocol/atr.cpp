@@ -1,4 +1,5 @@
 #include "protocol/atr.hpp"
+#include "protocol/hex.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,11 +8,6 @@ namespace pcscspy {
 
 namespace {
 
-std::string hex2(uint8_t v) {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, "%02X", v);
-    return buf;
-}
 std::string dec(uint64_t v) { return std::to_string(v); }
 std::string bits4(uint8_t y) {
     std::string s;

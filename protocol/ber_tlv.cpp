@@ -1,4 +1,5 @@
 #include "protocol/ber_tlv.hpp"
+#include "protocol/hex.hpp"
 
 #include <cstdio>
 
@@ -27,12 +28,8 @@ bool is_text(ByteView v) {
 }  // namespace
 
 std::string tag_hex(uint32_t tag) {
-    char buf[12];
-    if (tag > 0xFFFFFF) std::snprintf(buf, sizeof buf, "%08X", tag);
-    else if (tag > 0xFFFF) std::snprintf(buf, sizeof buf, "%06X", tag);
-    else if (tag > 0xFF) std::snprintf(buf, sizeof buf, "%04X", tag);
-    else std::snprintf(buf, sizeof buf, "%02X", tag);
-    return buf;
+    // Tags are whole bytes: 2, 4, 6 or 8 digits.
+    return hex_digits(tag, tag > 0xFFFFFF ? 8 : tag > 0xFFFF ? 6 : tag > 0xFF ? 4 : 2);
 }
 
 TlvParse parse_ber_tlv(ByteView data, size_t max_depth, NameTable encapsulating) {

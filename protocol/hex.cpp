@@ -1,5 +1,6 @@
 #include "protocol/hex.hpp"
 
+#include <cstdarg>
 #include <cstdio>
 
 namespace pcscspy {
@@ -14,6 +15,30 @@ int nibble(char c) {
 bool is_separator(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':'; }
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 }  // namespace
+
+std::string hex_digits(uint64_t value, int digits) {
+    int n = 1;
+    while (n < 16 && (value >> (4 * n)) != 0) ++n;
+    if (digits > n) n = digits;
+    std::string s(static_cast<size_t>(n), '0');
+    for (int i = n - 1; i >= 0 && value; --i, value >>= 4) s[static_cast<size_t>(i)] = kHexDigits[value & 0xF];
+    return s;
+}
+
+std::string printf_string(const char* format, ...) {
+    char buf[256];
+    va_list args;
+    va_start(args, format);
+    int n = std::vsnprintf(buf, sizeof buf, format, args);
+    va_end(args);
+    if (n < 0) return {};
+    if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
+    std::string s(static_cast<size_t>(n), '\0');
+    va_start(args, format);
+    std::vsnprintf(s.data(), s.size() + 1, format, args);
+    va_end(args);
+    return s;
+}
 
 HexParse parse_hex(std::string_view text) {
     HexParse r;

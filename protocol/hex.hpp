@@ -29,6 +29,16 @@ struct HexParse {
 };
 HexParse parse_hex(std::string_view text);
 
+// A number as `digits` upper-case hex digits, zero-padded, no prefix ("0A",
+// "3F00"); more digits when the value needs them. Views format many of these,
+// so it is written out rather than going through snprintf.
+std::string hex_digits(uint64_t value, int digits);
+inline std::string hex2(uint8_t v) { return hex_digits(v, 2); }
+inline std::string hex4(uint16_t v) { return hex_digits(v, 4); }
+
+// printf-style formatting into a std::string (for the decoders' one-line texts).
+[[gnu::format(printf, 1, 2)]] std::string printf_string(const char* format, ...);
+
 // Upper-case hex, no separators ("00A40400"); the event stream's form.
 std::string to_hex(ByteView bytes);
 // Upper-case hex with one space between bytes ("00 A4 04 00").

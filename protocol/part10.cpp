@@ -45,8 +45,9 @@ private:
 
 std::string dec(uint64_t v) { return std::to_string(v); }
 
-std::string hex2(uint8_t v) { return hex_value(v, 2); }
-std::string hex4(uint16_t v) { return hex_value(v, 4); }
+// Part 10 values show their prefix, as pcsc-spy prints them ("0x0A").
+std::string prefixed_hex2(uint8_t v) { return hex_value(v, 2); }
+std::string prefixed_hex4(uint16_t v) { return hex_value(v, 4); }
 
 // Bit set named by `table`, "none" for 0.
 std::string bits(NameTable table, uint64_t v) {
@@ -54,8 +55,8 @@ std::string bits(NameTable table, uint64_t v) {
 }
 
 std::string lcd_layout(uint16_t w) {
-    if ((w >> 8) == 0) return hex4(w) + " (no display)";
-    return hex4(w) + " (" + dec(w >> 8) + " line(s) of " + dec(w & 0xFF) + " characters)";
+    if ((w >> 8) == 0) return prefixed_hex4(w) + " (no display)";
+    return prefixed_hex4(w) + " (" + dec(w >> 8) + " line(s) of " + dec(w & 0xFF) + " characters)";
 }
 
 std::string entry_validation(uint8_t v) { return dec(v) + " (" + bits(kEntryValidationConditions, v) + ")"; }
@@ -79,27 +80,27 @@ std::string quoted(ByteView s) {
 // the APDU in system units, bit 2 right justification, bits 1-0 PIN format.
 std::string format_string(uint8_t v) {
     static constexpr const char* kFormats[] = {"binary", "BCD", "ASCII", "RFU"};
-    return hex2(v) + " (unit " + ((v & 0x80) ? "byte" : "bit") + ", PIN at " + dec((v >> 3) & 0x0F) + ", " +
+    return prefixed_hex2(v) + " (unit " + ((v & 0x80) ? "byte" : "bit") + ", PIN at " + dec((v >> 3) & 0x0F) + ", " +
            ((v & 0x04) ? "right" : "left") + " justified, " + kFormats[v & 0x03] + ")";
 }
 // bmPINBlockString: bits 7-4 size in bits of the PIN length field, bits 3-0 PIN
 // block size in bytes.
 std::string pin_block_string(uint8_t v) {
-    return hex2(v) + " (PIN length field " + dec(v >> 4) + " bit(s), PIN block " + dec(v & 0x0F) + " byte(s))";
+    return prefixed_hex2(v) + " (PIN length field " + dec(v >> 4) + " bit(s), PIN block " + dec(v & 0x0F) + " byte(s))";
 }
 // bmPINLengthFormat: bit 4 system unit, bits 3-0 position of the PIN length.
 std::string pin_length_format(uint8_t v) {
-    return hex2(v) + " (unit " + ((v & 0x10) ? "byte" : "bit") + ", PIN length at " + dec(v & 0x0F) + ")";
+    return prefixed_hex2(v) + " (unit " + ((v & 0x10) ? "byte" : "bit") + ", PIN length at " + dec(v & 0x0F) + ")";
 }
 std::string max_extra_digit(uint16_t v) {
-    return hex4(v) + " (min " + dec(v >> 8) + ", max " + dec(v & 0xFF) + ")";
+    return prefixed_hex4(v) + " (min " + dec(v >> 8) + ", max " + dec(v & 0xFF) + ")";
 }
 std::string number_message(uint8_t v) {
     if (v == 0xFF) return "255 (reader default)";
     return dec(v);
 }
 std::string confirm_pin(uint8_t v) {
-    std::string out = hex2(v) + " (";
+    std::string out = prefixed_hex2(v) + " (";
     out += (v & 0x01) ? "confirm new PIN" : "no confirmation";
     out += (v & 0x02) ? ", current PIN entered" : ", current PIN not entered";
     return out + ")";
@@ -208,7 +209,7 @@ size_t property_size(uint8_t tag) {
 }
 std::string property_field(uint8_t tag) {
     const Named* n = find_value(kPart10Properties, tag);
-    return n ? std::string(n->name.substr(kPart10PropertyPrefix.size())) : "tag " + hex2(tag);
+    return n ? std::string(n->name.substr(kPart10PropertyPrefix.size())) : "tag " + prefixed_hex2(tag);
 }
 }  // namespace
 
@@ -256,9 +257,9 @@ std::vector<std::string> tlv_properties_lines(std::span<const TlvProperty> prope
             case 1: text = lcd_layout(static_cast<uint16_t>(v)); break;
             case 2: text = entry_validation(static_cast<uint8_t>(v)); break;
             case 3: text = dec(v) + " s"; break;
-            case 9: text = hex2(static_cast<uint8_t>(v)) + " (" + bits(kPpduSupport, v) + ")"; break;
+            case 9: text = prefixed_hex2(static_cast<uint8_t>(v)) + " (" + bits(kPpduSupport, v) + ")"; break;
             case 11:
-            case 12: text = hex4(static_cast<uint16_t>(v)); break;
+            case 12: text = prefixed_hex4(static_cast<uint16_t>(v)); break;
             default: text = dec(v); break;
             }
         }
@@ -304,7 +305,7 @@ std::vector<std::string> pin_verify_lines(const PinVerify& v) {
         "wPINMaxExtraDigit: " + max_extra_digit(v.wPINMaxExtraDigit),
         "bEntryValidationCondition: " + entry_validation(v.bEntryValidationCondition),
         "bNumberMessage: " + number_message(v.bNumberMessage),
-        "wLangId: " + hex4(v.wLangId),
+        "wLangId: " + prefixed_hex4(v.wLangId),
         "bMsgIndex: " + dec(v.bMsgIndex),
         "bTeoPrologue: " + to_hex_spaced(v.bTeoPrologue),
         data_length_line(v.ulDataLength, v.abData.size()),
@@ -355,7 +356,7 @@ std::vector<std::string> pin_modify_lines(const PinModify& m) {
         "bConfirmPIN: " + confirm_pin(m.bConfirmPIN),
         "bEntryValidationCondition: " + entry_validation(m.bEntryValidationCondition),
         "bNumberMessage: " + number_message(m.bNumberMessage),
-        "wLangId: " + hex4(m.wLangId),
+        "wLangId: " + prefixed_hex4(m.wLangId),
         "bMsgIndex1: " + dec(m.bMsgIndex1),
         "bMsgIndex2: " + dec(m.bMsgIndex2),
         "bMsgIndex3: " + dec(m.bMsgIndex3),

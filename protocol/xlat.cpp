@@ -1,14 +1,12 @@
 #include "protocol/xlat.hpp"
 
+#include "protocol/hex.hpp"
+
 #include <cstdio>
 
 namespace pcscspy {
 
-std::string hex_value(uint64_t value, int digits) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "0x%0*llX", digits, static_cast<unsigned long long>(value));
-    return buf;
-}
+std::string hex_value(uint64_t value, int digits) { return "0x" + hex_digits(value, digits); }
 
 std::string name_or_hex(NameTable table, uint64_t value, int digits) {
     if (const Named* n = find_value(table, value)) return std::string(n->name);

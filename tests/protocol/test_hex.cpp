@@ -2,6 +2,8 @@
 
 #include "protocol/hex.hpp"
 
+#include <cstdio>
+
 using namespace pcscspy;
 
 TEST_CASE("parse_hex accepts the forms users paste") {
@@ -58,4 +60,31 @@ TEST_CASE("hex_dump shows offset, hex and printable ASCII only") {
     REQUIRE(l2.size() == 2);
     CHECK(l2[1].rfind("0010 41", 0) == 0);
     CHECK(hex_dump(Bytes{}).empty());
+}
+
+TEST_CASE("hex_digits pads to the width asked and never cuts a value") {
+    struct Case {
+        uint64_t value;
+        int digits;
+        const char* text;
+    } cases[] = {
+        {0, 2, "00"}, {0x0A, 2, "0A"}, {0xABC, 2, "ABC"}, {0x3F00, 4, "3F00"}, {0x80100069, 8, "80100069"},
+        {0, 0, "0"}, {0xFFFFFFFFFFFFFFFF, 2, "FFFFFFFFFFFFFFFF"}, {0x1, 8, "00000001"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.value);
+        CHECK(hex_digits(c.value, c.digits) == c.text);
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%0*llX", c.digits, static_cast<unsigned long long>(c.value));
+        CHECK(hex_digits(c.value, c.digits) == expected);  // the same as printf's
+    }
+    CHECK(hex2(0x7) == "07");
+    CHECK(hex4(0x9000) == "9000");
+}
+
+TEST_CASE("printf_string formats short and long texts whole") {
+    CHECK(printf_string("%s=%zu (0x%02X)", "Lc", size_t{7}, 7u) == "Lc=7 (0x07)");
+    std::string long_text(1000, 'x');
+    CHECK(printf_string("[%s]", long_text.c_str()) == "[" + long_text + "]");
+    CHECK(printf_string("%s", "") == "");
 }
