@@ -88,7 +88,7 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
     EventServer::Handlers h;
     h.line = [this](ConnectionStats& from, std::string_view line) {
         if (recorder_) recorder_->write_line(line);
-        nlohmann::json event;  // parsed together with the facts when a view prints calls
+        nlohmann::json event;  // the arguments, parsed with the facts when a view prints calls
         IngestResult r = model_.ingest_line(line, on_call_ ? &event : nullptr);
         if (r.ok()) {
             from.event_pid = r.pid;

@@ -32,9 +32,9 @@ struct ReplayReport {
     bool clean() const { return opened && damaged == 0 && !truncated; }
 };
 
-// Receives each call as it is applied, with its event's JSON value when the
-// reader had it at hand (saves a second parse of the raw line; the sink may take
-// it apart), else nullptr.
+// Receives each call as it is applied, with the JSON of its in, out and rv_name
+// members when the reader had them at hand (saves a second parse of the raw
+// line; the sink may take them apart), else nullptr.
 using CallSink = std::function<void(const SessionModel&, const CallRecord&, nlohmann::json* event)>;
 
 ReplayReport replay_file(const std::string& path, SessionModel& model, const CallSink& on_call = {});

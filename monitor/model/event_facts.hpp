@@ -83,8 +83,9 @@ void facts_from_event(const Event& event, EventFacts& out);
 
 // Reads one line into `out`. Returns nullopt on success, else the error kind that
 // decode_event gives for the same line (and `message` its message).
-// With `dom`, it also receives the line's JSON value, built in the same pass
-// (discarded or partial only when the line is not an event).
+// With `dom`, it also receives what a view prints of the event: an object with
+// the line's in, out and rv_name members, built in the same pass (discarded or
+// partial only when the line is not an event).
 std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message = nullptr,
                                               nlohmann::json* dom = nullptr);
 

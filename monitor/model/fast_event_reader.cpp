@@ -322,32 +322,50 @@ private:
     uint64_t seen_ = 0;
 };
 
-// Builds the line's JSON value from the SAX events of the facts pass, so that a
-// reader that needs both (the text view prints every argument) lexes the line
-// once. Containers on the stack stay put: an array only grows after its open
+// Builds the JSON value of what a view prints of a call (its in, out and
+// rv_name members) from the SAX events of the facts pass, so that the text view
+// lexes each line once. The other top-level members are facts already and are
+// skipped. Containers on the stack stay put: an array only grows after its open
 // child has been closed and popped.
 class DomBuilder {
 public:
     explicit DomBuilder(json& root) : root_(root) {}
 
-    bool null() { return place(nullptr); }
-    bool boolean(bool b) { return place(b); }
-    bool number_integer(json::number_integer_t n) { return place(n); }
-    bool number_unsigned(json::number_unsigned_t n) { return place(n); }
-    bool number_float(json::number_float_t d, const json::string_t&) { return place(d); }
-    bool string(json::string_t& s) { return place(s); }
-    bool binary(json::binary_t& b) { return place(json::binary(b)); }
-    bool start_object(std::size_t) { return open(json::object()); }
-    bool start_array(std::size_t) { return open(json::array()); }
-    bool end_object() { return close(); }
-    bool end_array() { return close(); }
+    static bool kept(std::string_view top_key) { return top_key == "in" || top_key == "out" || top_key == "rv_name"; }
+
+    bool null() { return skipping() || place(nullptr); }
+    bool boolean(bool b) { return skipping() || place(b); }
+    bool number_integer(json::number_integer_t n) { return skipping() || place(n); }
+    bool number_unsigned(json::number_unsigned_t n) { return skipping() || place(n); }
+    bool number_float(json::number_float_t d, const json::string_t&) { return skipping() || place(d); }
+    bool string(json::string_t& s) { return skipping() || place(s); }
+    bool binary(json::binary_t& b) { return skipping() || place(json::binary(b)); }
+    bool start_object(std::size_t) { return enter() || open(json::object()); }
+    bool start_array(std::size_t) { return enter() || open(json::array()); }
+    bool end_object() { return leave() || close(); }
+    bool end_array() { return leave() || close(); }
     bool key(json::string_t& k) {
-        key_ = k;
+        if (skip_depth_ > 0) return true;
+        if (stack_.size() == 1) skip_member_ = !kept(k);
+        if (!skip_member_ || stack_.size() > 1) key_ = k;
         return true;
     }
     bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
 private:
+    // A skipped top-level member: its value (and everything in it) is not built.
+    bool skipping() const { return skip_depth_ > 0 || (stack_.size() == 1 && skip_member_); }
+    bool enter() {
+        if (!skipping()) return false;
+        ++skip_depth_;
+        return true;
+    }
+    bool leave() {
+        if (skip_depth_ == 0) return false;
+        --skip_depth_;
+        return true;
+    }
+
     json& slot() {
         if (stack_.empty()) return root_;
         json& parent = *stack_.back();
@@ -373,6 +391,8 @@ private:
     json& root_;
     std::vector<json*> stack_;
     std::string key_;
+    bool skip_member_ = false;
+    int skip_depth_ = 0;
 };
 
 // Feeds one SAX pass to the DOM builder, then to the facts reader (which may
@@ -405,6 +425,8 @@ std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, 
     if (dom) {
         *dom = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
         d = dom->is_discarded() ? decode_event(line) : decode_event_value(*dom);
+        if (dom->is_object())
+            for (auto it = dom->begin(); it != dom->end();) it = DomBuilder::kept(it.key()) ? std::next(it) : dom->erase(it);
     } else {
         d = decode_event(line);
     }

@@ -75,7 +75,8 @@ public:
 
     // ---- input
     // Reads one line (without '\n') and applies it; the line is kept as the call's raw text.
-    // With `event`, it also receives the line's JSON value (parsed in the same pass).
+    // With `event`, it also receives the JSON of the event's in, out and rv_name
+    // members (what a view prints), parsed in the same pass.
     IngestResult ingest_line(std::string_view line, nlohmann::json* event = nullptr);
     // Applies an event already read (raw: its line, kept for calls and dumps).
     IngestResult apply(const EventFacts& facts, std::string_view raw);

@@ -26,8 +26,8 @@ class TextView {
 public:
     TextView(std::ostream& out, TextViewOptions options) : out_(out), o_(options) {}
 
-    // One call of the model. Its arguments come from `event` (the call's JSON
-    // value, taken apart) when given, else from its raw line, parsed again.
+    // One call of the model. Its arguments come from `event` (its in, out and
+    // rv_name members, taken apart) when given, else from its raw line, parsed again.
     void print_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event = nullptr);
     // "Results sorted by total execution time", then readers and processes.
     void print_statistics(const SessionModel& model);

@@ -1,7 +1,8 @@
 // The fast line reader (nlohmann SAX) and the reference (protocol's
 // decode_event + facts_from_event) agree on every line: recorded sessions,
 // hand-written oddities, and thousands of mutations of real lines. When asked
-// for the line's JSON value too (same pass), it is exactly nlohmann's parse.
+// for what a view prints (in, out, rv_name; same pass), it is exactly what
+// nlohmann's parse of the line holds there.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -31,7 +32,10 @@ void check_agree(const std::string& line) {
     nlohmann::json value;
     REQUIRE_FALSE(read_event_facts(line, with_value, nullptr, &value).has_value());
     CHECK(with_value == fast);
-    CHECK(value == nlohmann::json::parse(line));
+    nlohmann::json printed = nlohmann::json::object();
+    for (const char* member : {"in", "out", "rv_name"})
+        if (auto full = nlohmann::json::parse(line); full.contains(member)) printed[member] = full[member];
+    CHECK(value == printed);
 }
 
 }  // namespace
