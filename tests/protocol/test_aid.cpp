@@ -2,17 +2,11 @@
 
 #include <set>
 
+#include "support.hpp"
 #include "protocol/aid.hpp"
 
 using namespace pcscspy;
-
-namespace {
-Bytes hex(const char* text) {
-    HexParse p = parse_hex(text);
-    REQUIRE(p.ok());
-    return p.bytes;
-}
-}  // namespace
+using pcscspy::test::hex;
 
 TEST_CASE("known AIDs: every AID parses, is unique, names its kind") {
     std::set<std::string_view> seen;

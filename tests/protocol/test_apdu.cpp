@@ -2,16 +2,13 @@
 
 #include <algorithm>
 
+#include "support.hpp"
 #include "protocol/apdu.hpp"
 
 using namespace pcscspy;
+using pcscspy::test::hex;
 
 namespace {
-Bytes hex(const char* text) {
-    HexParse p = parse_hex(text);
-    REQUIRE(p.ok());
-    return p.bytes;
-}
 // A command with header 00 A4 04 00 and `tail` after it.
 Bytes with_tail(const Bytes& tail) {
     Bytes b(4 + tail.size());

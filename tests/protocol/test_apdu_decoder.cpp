@@ -1,15 +1,12 @@
 #include <doctest/doctest.h>
 
+#include "support.hpp"
 #include "protocol/apdu_decoder.hpp"
 
 using namespace pcscspy;
+using pcscspy::test::hex;
 
 namespace {
-Bytes hex(const char* text) {
-    HexParse p = parse_hex(text);
-    REQUIRE(p.ok());
-    return p.bytes;
-}
 DecodedExchange feed(ApduDecoder& d, const char* command, const char* response, uint64_t seq = 0) {
     return d.feed(hex(command), hex(response), seq);
 }

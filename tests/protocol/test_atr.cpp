@@ -4,17 +4,14 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "support.hpp"
 #include "protocol/atr.hpp"
 #include "protocol/hex.hpp"
 
 using namespace pcscspy;
+using pcscspy::test::hex;
 
 namespace {
-Bytes hex(std::string_view s) {
-    HexParse p = parse_hex(s);
-    if (!p.ok()) throw std::invalid_argument("bad test hex: " + std::string(s));
-    return p.bytes;
-}
 Atr atr(std::string_view s) { return parse_atr(hex(s)); }
 bool has_line(const std::vector<std::string>& lines, std::string_view text) {
     return std::find(lines.begin(), lines.end(), text) != lines.end();

@@ -2,17 +2,14 @@
 
 #include <set>
 
+#include "support.hpp"
 #include "protocol/ber_tlv.hpp"
 #include "protocol/tlv_tags.hpp"
 
 using namespace pcscspy;
+using pcscspy::test::hex;
 
 namespace {
-Bytes hex(const char* text) {
-    HexParse p = parse_hex(text);
-    REQUIRE(p.ok());
-    return p.bytes;
-}
 // `depth` nested constructed objects 7F21 ... around one primitive 80 01 AA.
 Bytes nested(size_t depth) {
     Bytes inner = {0x80, 0x01, 0xAA};

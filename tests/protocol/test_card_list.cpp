@@ -8,17 +8,14 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support.hpp"
 #include "protocol/card_list.hpp"
 #include "protocol/hex.hpp"
 
 using namespace pcscspy;
+using pcscspy::test::hex;
 
 namespace {
-Bytes hex(std::string_view s) {
-    HexParse p = parse_hex(s);
-    if (!p.ok()) throw std::invalid_argument("bad test hex: " + std::string(s));
-    return p.bytes;
-}
 
 constexpr std::string_view kSample =
     "#\n"

@@ -7,19 +7,14 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "support.hpp"
 #include "protocol/hex.hpp"
 #include "protocol/part10.hpp"
 
 using namespace pcscspy;
+using pcscspy::test::hex;
 
 namespace {
-// Test data written by hand: a typo must fail loudly (also during static
-// initialisation, where doctest assertions cannot be used).
-Bytes hex(std::string_view s) {
-    HexParse p = parse_hex(s);
-    if (!p.ok()) throw std::invalid_argument("bad test hex: " + std::string(s));
-    return p.bytes;
-}
 bool has_line(const std::vector<std::string>& lines, std::string_view text) {
     return std::find(lines.begin(), lines.end(), text) != lines.end();
 }

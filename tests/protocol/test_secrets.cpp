@@ -1,16 +1,10 @@
 #include <doctest/doctest.h>
 
+#include "support.hpp"
 #include "protocol/secrets.hpp"
 
 using namespace pcscspy;
-
-namespace {
-Bytes hex(const char* text) {
-    HexParse p = parse_hex(text);
-    REQUIRE(p.ok());
-    return p.bytes;
-}
-}  // namespace
+using pcscspy::test::hex;
 
 TEST_CASE("secrets: which commands carry secrets and which bytes are masked") {
     struct Case {
