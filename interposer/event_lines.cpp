@@ -22,7 +22,7 @@ int64_t g_pid = 0;
 
 void put_header(JsonWriter& w, const EventHeader& h, std::string_view type) {
     w.begin_object();
-    w.member_int("v", 1);
+    w.member_int("v", h.v);
     w.member_string("type", type);
     w.member_int("pid", h.pid);
     w.member_int("tid", h.tid);
@@ -68,7 +68,7 @@ int64_t process_id() {
 
 void process_id_after_fork() { g_pid = getpid(); }
 
-EventHeader header_now() { return EventHeader{process_id(), thread_id(), wall_us()}; }
+EventHeader header_now() { return EventHeader{.pid = process_id(), .tid = thread_id(), .ts_us = wall_us()}; }
 
 size_t encode_begin(char* out, size_t cap, const EventHeader& h, uint64_t seq, PcscFunction fn, BeginHandle handle) {
     JsonWriter w(out, cap - 1);

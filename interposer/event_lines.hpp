@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "interposer/call_encoder.hpp"
+#include "protocol/call_encoder.hpp"
 
 namespace pcscspy::interposer {
 

@@ -2,7 +2,7 @@
 // at load time), plus fork and exit handling.
 #pragma once
 
-#include "interposer/call_encoder.hpp"
+#include "protocol/call_encoder.hpp"
 
 namespace pcscspy::interposer {
 

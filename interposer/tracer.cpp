@@ -121,7 +121,7 @@ void trace_after(PcscFunction fn, const uint64_t* values, TraceState& st, long r
         } else {
             // Replaced by its truncated form rather than dropped.
             char line[kSmallEventBytes];
-            const EventHeader h{process_id(), thread_id(), st.ts_us};
+            const EventHeader h{.pid = process_id(), .tid = thread_id(), .ts_us = st.ts_us};
             if (size_t m = encode_call_fallback(line, sizeof line, h, st.seq, fn, end_ns - st.start_ns, rv))
                 transport_emit(line, m);
         }

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "interposer/arg_spec.hpp"
-#include "interposer/call_encoder.hpp"
+#include "protocol/arg_spec.hpp"
+#include "protocol/call_encoder.hpp"
 
 namespace pcscspy::interposer {
 

@@ -11,17 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/event_header.hpp"
+
 namespace pcscspy {
-
-inline constexpr int kSchemaVersion = 1;
-
-// Fields every event has.
-struct EventHeader {
-    int v = kSchemaVersion;
-    int64_t pid = 0;
-    int64_t tid = 0;
-    int64_t ts_us = 0;  // wall clock, µs since the epoch (call: when it started)
-};
 
 struct HelloEvent {
     EventHeader h;

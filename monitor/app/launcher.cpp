@@ -25,11 +25,11 @@ std::string folder_of(const std::string& path) {
 std::optional<std::string> find_launcher(const std::string& self_exe) {
     std::string here = folder_of(self_exe);
     // Installed side by side; or pcscspy-top in build/monitor with the launcher in
-    // build/interposer (or elsewhere in the build tree this binary came from).
+    // build/run (or elsewhere in the build tree this binary came from).
     const std::string candidates[] = {
         here + "/pcscspy-run",
-        here + "/../interposer/pcscspy-run",
-        std::string(PCSCSPY_BUILD_DIR) + "/interposer/pcscspy-run",
+        here + "/../run/pcscspy-run",
+        std::string(PCSCSPY_BUILD_DIR) + "/run/pcscspy-run",
         std::string(PCSCSPY_BUILD_DIR) + "/pcscspy-run",
     };
     for (const std::string& c : candidates)

@@ -7,11 +7,10 @@
 
 #include <winscard.h>
 
-#include "interposer/call_encoder.hpp"
+#include "protocol/call_encoder.hpp"
 #include "protocol/event.hpp"
 
 using namespace pcscspy;
-using namespace pcscspy::interposer;
 using nlohmann::json;
 
 namespace {
@@ -39,7 +38,7 @@ std::string encode(Transmit& t, size_t capacity) {
     std::vector<char> buffer(capacity + 16, '#');
     CallEncoder e(buffer.data(), capacity);
     ArgCapture captures[kMaxArgs];
-    e.header(interposer::EventHeader{1, 2, 3}, 7, PcscFunction::SCardTransmit);
+    e.header(EventHeader{.pid = 1, .tid = 2, .ts_us = 3}, 7, PcscFunction::SCardTransmit);
     e.reader("Reader", 6);
     e.in(PcscFunction::SCardTransmit, t.values, captures, RedactPolicy{});
     e.out(PcscFunction::SCardTransmit, t.values, captures, SCARD_S_SUCCESS);

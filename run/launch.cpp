@@ -1,4 +1,4 @@
-#include "interposer/launch.hpp"
+#include "run/launch.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -50,7 +50,10 @@ std::string own_directory() {
 }
 
 std::optional<std::string> locate_interposer(const std::string& exe_dir) {
-    std::vector<fs::path> candidates = {fs::path(exe_dir) / PCSCSPY_INTERPOSER_RELPATH, fs::path(exe_dir) / kLibraryName};
+    // Installed (through the prefix's relative path), next to it, or in the build
+    // tree (build/run/pcscspy-run, build/interposer/libpcscspy-interposer.so).
+    std::vector<fs::path> candidates = {fs::path(exe_dir) / PCSCSPY_INTERPOSER_RELPATH, fs::path(exe_dir) / kLibraryName,
+                                        fs::path(exe_dir) / "../interposer" / kLibraryName};
     std::error_code ec;
     fs::path up = fs::path(exe_dir).parent_path();
     for (const auto& entry : fs::directory_iterator(up, ec)) {

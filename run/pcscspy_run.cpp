@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "interposer/launch.hpp"
-#include "interposer/system_install.hpp"
+#include "run/launch.hpp"
+#include "run/system_install.hpp"
 
 #ifndef PCSCSPY_VERSION
 #define PCSCSPY_VERSION "unknown"

@@ -1,13 +1,13 @@
-#include "interposer/call_encoder.hpp"
+#include "protocol/call_encoder.hpp"
 
 #include <cstring>
 
 #include <winscard.h>
 
-#include "interposer/limits.hpp"
+#include "protocol/capture_limits.hpp"
 #include "protocol/pcsc_names.hpp"
 
-namespace pcscspy::interposer {
+namespace pcscspy {
 
 namespace {
 
@@ -208,7 +208,7 @@ void CallEncoder::reader_states_value(std::string_view name, const void* states,
 
 void CallEncoder::header(const EventHeader& h, uint64_t seq, PcscFunction fn) {
     w_.begin_object();
-    w_.member_int("v", 1);
+    w_.member_int("v", h.v);
     w_.member_string("type", "call");
     w_.member_int("pid", h.pid);
     w_.member_int("tid", h.tid);
@@ -471,4 +471,4 @@ size_t CallEncoder::finish(int64_t dur_ns, int64_t rv) {
     return w_.size() + 1;
 }
 
-}  // namespace pcscspy::interposer
+}  // namespace pcscspy

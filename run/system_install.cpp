@@ -1,4 +1,4 @@
-#include "interposer/system_install.hpp"
+#include "run/system_install.hpp"
 
 #include <fcntl.h>
 #include <filesystem>

@@ -2,10 +2,11 @@
 // and "in" before the real call (the program may reuse its send buffer for the
 // answer, and lengths are in/out), then "out", the result and the timing after it.
 //
-// Every value is read within the bounds its arguments allow (see limits.hpp) and
+// Every value is read within the bounds its arguments allow (see capture_limits.hpp) and
 // every potentially large value is checked against the room left: what does not
 // fit is written as a prefix and named in "truncated"; lengths that claim more
-// than a buffer can hold are clamped and named in "clamped". Allocation-free.
+// than a buffer can hold are clamped and named in "clamped". Allocation-free,
+// without exceptions: the interposer compiles it in (see interposer/CMakeLists.txt).
 #pragma once
 
 #include <cstddef>
@@ -13,21 +14,16 @@
 #include <span>
 #include <string_view>
 
-#include "interposer/arg_spec.hpp"
+#include "protocol/arg_spec.hpp"
+#include "protocol/event_header.hpp"
 #include "protocol/json_writer.hpp"
 
-namespace pcscspy::interposer {
+namespace pcscspy {
 
 // What the "in" half remembers for the "out" half, per argument.
 struct ArgCapture {
     uint64_t before = 0;     // LengthInOut: *p before the call (a buffer's capacity)
     bool autoalloc = false;  // LengthInOut and its buffer: SCARD_AUTOALLOCATE was passed
-};
-
-struct EventHeader {
-    int64_t pid;
-    int64_t tid;
-    int64_t ts_us;
 };
 
 // Masks secret-bearing bytes of a command APDU: writes the bytes to show into
@@ -94,4 +90,4 @@ private:
     size_t note_count_ = 0;
 };
 
-}  // namespace pcscspy::interposer
+}  // namespace pcscspy

@@ -3,8 +3,9 @@
 // the "related" length/count argument resolved to an index at compile time (a
 // .def naming an argument that does not exist fails to compile).
 //
-// The wrappers capture the argument values into a uint64_t array in the same
-// order; the encoder walks this description to write "in" and "out".
+// A producer of events captures the argument values into a uint64_t array in
+// the same order (the interposer's wrappers take them from the call itself); the
+// call encoder walks this description to write "in" and "out".
 #pragma once
 
 #include <array>
@@ -15,7 +16,7 @@
 
 #include "protocol/pcsc_functions.hpp"
 
-namespace pcscspy::interposer {
+namespace pcscspy {
 
 // One entry per argument kind of protocol/pcsc_api.def (see its header comment).
 enum class ArgKind : uint8_t {
@@ -108,4 +109,4 @@ inline constexpr std::span<const ArgSpec> kFunctionArgs[] = {
 
 constexpr std::span<const ArgSpec> function_args(PcscFunction f) { return kFunctionArgs[static_cast<size_t>(f)]; }
 
-}  // namespace pcscspy::interposer
+}  // namespace pcscspy
