@@ -26,7 +26,7 @@ struct NoService<LONG (*)(A...)> {
 };
 
 constexpr BackendFunctions kNoBackend = {
-#define PCSCSPY_FUNCTION(fn, target, params, names, args) &NoService<decltype(BackendFunctions::fn)>::call,
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args) &NoService<decltype(BackendFunctions::fn)>::call,
 #include "protocol/pcsc_api.def"
 #undef PCSCSPY_FUNCTION
     nullptr,
@@ -96,7 +96,7 @@ bool try_candidate(const char* name) {
     } else {
         g_handle = h;
         g_backend_base = base;
-#define PCSCSPY_FUNCTION(fn, target, params, names, args) \
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args) \
     if (void* f = dlsym(h, #fn)) g_backend.fn = reinterpret_cast<decltype(g_backend.fn)>(f);
 #include "protocol/pcsc_api.def"
 #undef PCSCSPY_FUNCTION

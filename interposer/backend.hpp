@@ -22,7 +22,7 @@ namespace pcscspy::interposer {
 enum class Via : uint8_t { Preload, Dlopen, Replace, Delegate };
 
 struct BackendFunctions {
-#define PCSCSPY_FUNCTION(fn, target, params, names, args) LONG(*fn) params;
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args) LONG(*fn) params;
 #include "protocol/pcsc_api.def"
 #undef PCSCSPY_FUNCTION
     const char* (*pcsc_stringify_error)(LONG);  // nullptr when the backend has none

@@ -20,18 +20,6 @@ namespace {
 
 std::atomic<uint64_t> g_seq{0};
 
-// What a successful call does to the handle -> reader table.
-enum class HandleEffect : uint8_t { AddCard, RemoveCard, RemoveContext };
-struct HandleRule {
-    PcscFunction fn;
-    HandleEffect effect;
-};
-constexpr HandleRule kHandleRules[] = {
-    {PcscFunction::SCardConnect, HandleEffect::AddCard},
-    {PcscFunction::SCardDisconnect, HandleEffect::RemoveCard},
-    {PcscFunction::SCardReleaseContext, HandleEffect::RemoveContext},
-};
-
 // The value of the function's first argument of this kind (0 if none).
 uint64_t arg_of_kind(PcscFunction fn, const uint64_t* values, ArgKind kind) {
     std::span<const ArgSpec> args = function_args(fn);
@@ -40,24 +28,18 @@ uint64_t arg_of_kind(PcscFunction fn, const uint64_t* values, ArgKind kind) {
     return 0;
 }
 
-void apply_handle_rules(PcscFunction fn, const uint64_t* values, long rv) {
-    if (rv != SCARD_S_SUCCESS) return;
-    for (const HandleRule& r : kHandleRules) {
-        if (r.fn != fn) continue;
-        switch (r.effect) {
-            case HandleEffect::AddCard:
-                if (const auto* card = reinterpret_cast<const SCARDHANDLE*>(arg_of_kind(fn, values, ArgKind::CardOut)))
-                    handles_add(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Context)), *card,
-                                reinterpret_cast<const char*>(arg_of_kind(fn, values, ArgKind::String)));
-                break;
-            case HandleEffect::RemoveCard:
-                handles_remove(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Card)));
-                break;
-            case HandleEffect::RemoveContext:
-                handles_remove_context(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Context)));
-                break;
-        }
-    }
+// What a successful call does to the handle -> reader table: its effects
+// (protocol/pcsc_api.def).
+void apply_handle_effects(PcscFunction fn, const uint64_t* values, long rv) {
+    const Effects effects = function_info(fn).effects;
+    if (rv != SCARD_S_SUCCESS || effects.none()) return;
+    if (effects.has(Effect::CreatesCard))
+        if (const auto* card = reinterpret_cast<const SCARDHANDLE*>(arg_of_kind(fn, values, ArgKind::CardOut)))
+            handles_add(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Context)), *card,
+                        reinterpret_cast<const char*>(arg_of_kind(fn, values, ArgKind::String)));
+    if (effects.has(Effect::EndsCard)) handles_remove(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Card)));
+    if (effects.has(Effect::EndsContext))
+        handles_remove_context(static_cast<int64_t>(arg_of_kind(fn, values, ArgKind::Context)));
 }
 
 void start_trace(PcscFunction fn, const uint64_t* values, TraceState& st) {
@@ -79,7 +61,7 @@ void start_trace(PcscFunction fn, const uint64_t* values, TraceState& st) {
     int len = target == FunctionTarget::Card ? handles_reader(handle, name) : -1;
     if (len >= 0) {
         e.reader(name, static_cast<size_t>(len));
-    } else if (const char* reader = arg_of_kind(fn, values, ArgKind::CardOut)
+    } else if (const char* reader = has_effect(fn, Effect::CreatesCard)
                                         ? reinterpret_cast<const char*>(arg_of_kind(fn, values, ArgKind::String))
                                         : nullptr) {
         e.reader(reader, strnlen(reader, kReaderNameBytes));
@@ -111,7 +93,7 @@ void trace_before(PcscFunction fn, const uint64_t* values, TraceState& st) {
 void trace_after(PcscFunction fn, const uint64_t* values, TraceState& st, long rv) {
     const int saved_errno = errno;
     const int64_t end_ns = st.traced ? monotonic_ns() : 0;
-    apply_handle_rules(fn, values, rv);
+    apply_handle_effects(fn, values, rv);
     if (st.traced) {
         CallEncoder& e = *st.encoder;
         e.out(fn, values, st.captures, rv);

@@ -29,7 +29,7 @@ uint64_t arg_bits(T v) {
 }  // namespace
 
 #define PCSCSPY_ARG(kind, name, related) arg_bits(name),
-#define PCSCSPY_FUNCTION(fn, target, params, names, args)                 \
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args)                 \
     extern "C" LONG fn params {                                            \
         using namespace pcscspy::interposer;                               \
         const uint64_t values[] = {args};                                  \

@@ -86,7 +86,7 @@ consteval std::array<ArgSpec, N> resolve_args(const RawArg (&raw)[N]) {
 
 namespace spec {
 #define PCSCSPY_ARG(kind, name, related) RawArg{ArgKind::kind, #name, #related},
-#define PCSCSPY_FUNCTION(fn, target, params, names, args) inline constexpr auto fn = resolve_args({args});
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args) inline constexpr auto fn = resolve_args({args});
 #include "protocol/pcsc_api.def"
 #undef PCSCSPY_FUNCTION
 #undef PCSCSPY_ARG
@@ -95,14 +95,14 @@ namespace spec {
 // Most arguments any function has (sizes per-call scratch arrays).
 inline constexpr size_t kMaxArgs = [] {
     size_t m = 0;
-#define PCSCSPY_FUNCTION(fn, target, params, names, args) m = spec::fn.size() > m ? spec::fn.size() : m;
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args) m = spec::fn.size() > m ? spec::fn.size() : m;
 #include "protocol/pcsc_api.def"
 #undef PCSCSPY_FUNCTION
     return m;
 }();
 
 inline constexpr std::span<const ArgSpec> kFunctionArgs[] = {
-#define PCSCSPY_FUNCTION(fn, target, params, names, args) std::span<const ArgSpec>(spec::fn),
+#define PCSCSPY_FUNCTION(fn, target, effects, params, names, args) std::span<const ArgSpec>(spec::fn),
 #include "protocol/pcsc_api.def"
 #undef PCSCSPY_FUNCTION
 };

@@ -19,7 +19,7 @@ struct FunctionParameters {
     std::string_view names[8];
 };
 #define PCSCSPY_ARG(kind, name, related) #name,
-#define PCSCSPY_FUNCTION(name, target, params, names, args) FunctionParameters{#name, {args}},
+#define PCSCSPY_FUNCTION(name, target, effects, params, names, args) FunctionParameters{#name, {args}},
 constexpr FunctionParameters kParameters[] = {
 #include "protocol/pcsc_api.def"
 };
