@@ -1,11 +1,13 @@
 // The small events (begin, lost, bye) and hello, each encoded as one line with
-// its '\n'. Functions return the line's length, 0 if it did not fit.
+// its '\n' by protocol's event writer (event_format.hpp) from what the process
+// knows. Functions return the line's length, 0 if it did not fit.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "protocol/call_encoder.hpp"
+#include "protocol/event_format.hpp"
 
 namespace pcscspy::interposer {
 

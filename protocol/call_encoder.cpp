@@ -19,6 +19,9 @@ constexpr size_t kOutReserve = 1536;
 
 constexpr std::string_view kAutoallocate = "SCARD_AUTOALLOCATE";
 
+// The call event's fields (protocol/event_format.def), written here in two halves.
+namespace keys = event_keys::call;
+
 template <class T>
 const T* as_ptr(uint64_t bits) {
     return reinterpret_cast<const T*>(static_cast<uintptr_t>(bits));
@@ -59,11 +62,11 @@ void CallEncoder::note(Note kind, Phase phase, std::string_view name) {
     if (note_count_ < kMaxNotes) notes_[note_count_++] = NoteEntry{kind, phase, name};
 }
 
-void CallEncoder::write_notes(Note kind, std::string_view key) {
+void CallEncoder::write_notes(Note kind, FieldKey<FieldKind::StringList> key) {
     bool any = false;
     for (size_t i = 0; i < note_count_; ++i) any |= notes_[i].kind == kind;
     if (!any) return;
-    w_.key(key);
+    w_.key(key.name);
     w_.begin_array();
     for (size_t i = 0; i < note_count_; ++i) {
         if (notes_[i].kind != kind) continue;
@@ -207,21 +210,15 @@ void CallEncoder::reader_states_value(std::string_view name, const void* states,
 }
 
 void CallEncoder::header(const EventHeader& h, uint64_t seq, PcscFunction fn) {
-    w_.begin_object();
-    w_.member_int("v", h.v);
-    w_.member_string("type", "call");
-    w_.member_int("pid", h.pid);
-    w_.member_int("tid", h.tid);
-    w_.member_int("ts_us", h.ts_us);
-    w_.key("seq");
-    w_.unsigned_integer(seq);
-    w_.member_string("fn", function_name(fn));
+    write_header(w_, h, EventType::Call);
+    put(w_, keys::seq, seq);
+    put(w_, keys::fn, function_name(fn));
 }
 
-void CallEncoder::context(int64_t hContext) { w_.member_int("ctx", hContext); }
+void CallEncoder::context(int64_t hContext) { put(w_, keys::ctx, hContext); }
 
 void CallEncoder::reader(const char* name, size_t n) {
-    w_.key("reader");
+    w_.key(keys::reader.name);
     string_value(name, n);
 }
 
@@ -333,7 +330,7 @@ void CallEncoder::in_arg(PcscFunction fn, const ArgSpec& a, size_t i, const uint
 void CallEncoder::in(PcscFunction fn, const uint64_t* values, ArgCapture* captures, const RedactPolicy& redact) {
     phase_ = Phase::In;
     reserve_ = kInReserve;
-    w_.key("in");
+    w_.key(keys::in.name);
     w_.begin_object();
     std::span<const ArgSpec> args = function_args(fn);
     for (size_t i = 0; i < args.size(); ++i) in_arg(fn, args[i], i, values, captures, redact);
@@ -444,27 +441,29 @@ void CallEncoder::out(PcscFunction fn, const uint64_t* values, const ArgCapture*
     phase_ = Phase::Out;
     reserve_ = kOutReserve;
     std::span<const ArgSpec> args = function_args(fn);
-    w_.key("out");
+    w_.key(keys::out.name);
     w_.begin_object();
     for (size_t i = 0; i < args.size(); ++i) out_arg(args[i], i, values, captures, rv);
     w_.end_object();
 }
 
+std::string_view return_code_name(int64_t rv, char (&buf)[kReturnCodeNameBytes]) {
+    if (const Named* n = find_return_code(rv)) return n->name;
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    buf[0] = '0';
+    buf[1] = 'x';
+    auto u = static_cast<uint32_t>(rv);
+    for (int d = 0; d < 8; ++d) buf[2 + d] = kHex[(u >> (28 - 4 * d)) & 0xF];
+    return std::string_view(buf, kReturnCodeNameBytes);
+}
+
 size_t CallEncoder::finish(int64_t dur_ns, int64_t rv) {
-    w_.member_int("dur_ns", dur_ns);
-    w_.member_int("rv", rv);
-    w_.key("rv_name");
-    if (const Named* n = find_return_code(rv)) {
-        w_.string(n->name);
-    } else {
-        static constexpr char kHex[] = "0123456789ABCDEF";
-        char text[18] = {'0', 'x'};
-        auto u = static_cast<uint32_t>(rv);
-        for (int d = 0; d < 8; ++d) text[2 + d] = kHex[(u >> (28 - 4 * d)) & 0xF];
-        w_.string(text, 10);
-    }
-    write_notes(Note::Truncated, "truncated");
-    write_notes(Note::Clamped, "clamped");
+    char rv_name[kReturnCodeNameBytes];
+    put(w_, keys::dur_ns, dur_ns);
+    put(w_, keys::rv, rv);
+    put(w_, keys::rv_name, return_code_name(rv, rv_name));
+    write_notes(Note::Truncated, keys::truncated);
+    write_notes(Note::Clamped, keys::clamped);
     w_.end_object();
     if (w_.overflowed() || w_.size() >= cap_ + 1) return 0;
     buf_[w_.size()] = '\n';

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "protocol/arg_spec.hpp"
+#include "protocol/event_format.hpp"
 #include "protocol/event_header.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -25,6 +26,11 @@ struct ArgCapture {
     uint64_t before = 0;     // LengthInOut: *p before the call (a buffer's capacity)
     bool autoalloc = false;  // LengthInOut and its buffer: SCARD_AUTOALLOCATE was passed
 };
+
+// rv's name (SCARD_E_TIMEOUT, ...), or when unknown its hex text (0x8010002E),
+// written into `buf`.
+inline constexpr size_t kReturnCodeNameBytes = 10;
+std::string_view return_code_name(int64_t rv, char (&buf)[kReturnCodeNameBytes]);
 
 // Masks secret-bearing bytes of a command APDU: writes the bytes to show into
 // `out` (same length) and returns true when anything was masked.
@@ -58,7 +64,7 @@ private:
 
     size_t room() const;
     void note(Note kind, Phase phase, std::string_view name);
-    void write_notes(Note kind, std::string_view key);
+    void write_notes(Note kind, FieldKey<FieldKind::StringList> key);
 
     void hex_value(std::string_view name, const uint8_t* p, size_t n);
     bool string_value(const char* s, size_t n);

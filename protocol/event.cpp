@@ -10,10 +10,7 @@ const EventHeader& header_of(const Event& e) {
     return std::visit([](const auto& ev) -> const EventHeader& { return ev.h; }, e);
 }
 
-std::string_view type_name(const Event& e) {
-    static constexpr std::string_view kNames[] = {"hello", "begin", "call", "bye", "lost"};
-    return kNames[e.index()];
-}
+std::string_view type_name(const Event& e) { return event_type_name(event_type(e)); }
 
 std::string_view to_string(EventErrorKind kind) {
     switch (kind) {
@@ -38,10 +35,8 @@ struct FieldError {
 
 // Field names come from our own code; values from outside are never echoed
 // verbatim (only their JSON type), so messages stay printable ASCII.
-const json& required(const json& o, const char* name) {
-    auto it = o.find(name);
-    if (it == o.end()) throw FieldError{EventErrorKind::MissingField, std::string("missing field \"") + name + "\""};
-    return *it;
+[[noreturn]] void missing(const char* name) {
+    throw FieldError{EventErrorKind::MissingField, std::string("missing field \"") + name + "\""};
 }
 
 [[noreturn]] void wrong_type(const char* name, const char* expected, const json& v) {
@@ -49,118 +44,100 @@ const json& required(const json& o, const char* name) {
                      std::string("field \"") + name + "\" must be " + expected + ", not " + v.type_name()};
 }
 
-int64_t as_int(const json& v, const char* name) {
+// One value of each kind (event_format.def), by the member's type.
+void read_value(const json& v, const char* name, int64_t& out) {
     if (v.is_number_unsigned()) {  // nlohmann counts unsigned as integer too
         if (v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) wrong_type(name, "an integer below 2^63", v);
-        return static_cast<int64_t>(v.get<uint64_t>());
+        out = static_cast<int64_t>(v.get<uint64_t>());
+    } else if (v.is_number_integer()) {
+        out = v.get<int64_t>();
+    } else {
+        wrong_type(name, "an integer", v);
     }
-    if (v.is_number_integer()) return v.get<int64_t>();
-    wrong_type(name, "an integer", v);
 }
 
-uint64_t as_count(const json& v, const char* name) {
-    if (v.is_number_unsigned()) return v.get<uint64_t>();
-    if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
-    wrong_type(name, "a non-negative integer", v);
+void read_value(const json& v, const char* name, uint64_t& out) {
+    if (v.is_number_unsigned()) out = v.get<uint64_t>();
+    else if (v.is_number_integer() && v.get<int64_t>() >= 0) out = static_cast<uint64_t>(v.get<int64_t>());
+    else wrong_type(name, "a non-negative integer", v);
 }
 
-std::string as_string(const json& v, const char* name) {
+void read_value(const json& v, const char* name, std::string& out) {
     if (!v.is_string()) wrong_type(name, "a string", v);
-    return v.get<std::string>();
+    out = v.get<std::string>();
 }
 
-int64_t req_int(const json& o, const char* name) { return as_int(required(o, name), name); }
-uint64_t req_count(const json& o, const char* name) { return as_count(required(o, name), name); }
-std::string req_string(const json& o, const char* name) { return as_string(required(o, name), name); }
-
-std::optional<int64_t> opt_int(const json& o, const char* name) {
-    auto it = o.find(name);
-    if (it == o.end() || it->is_null()) return std::nullopt;
-    return as_int(*it, name);
+void read_value(const json& v, const char* name, std::vector<std::string>& out) {
+    if (!v.is_array()) wrong_type(name, "an array of strings", v);
+    for (const json& a : v) read_value(a, name, out.emplace_back());
 }
-std::optional<std::string> opt_string(const json& o, const char* name) {
-    auto it = o.find(name);
-    if (it == o.end() || it->is_null()) return std::nullopt;
-    return as_string(*it, name);
-}
-std::string opt_string_or_empty(const json& o, const char* name) { return opt_string(o, name).value_or(""); }
 
-json opt_object(const json& o, const char* name) {
+void read_value(const json& v, const char* name, json& out) {
+    if (!v.is_object()) wrong_type(name, "an object", v);
+    out = v;
+}
+
+void read_value(const json& v, const char* name, bool& out) {
+    if (!v.is_boolean()) wrong_type(name, "true or false", v);
+    out = v.get<bool>();
+}
+
+// A field by its presence: Required must be there (null is a wrong type);
+// Optional and Maybe may be absent or null (the default, no value).
+template <Presence P, class T>
+void read_field(const json& o, const char* name, T& member) {
     auto it = o.find(name);
-    if (it == o.end() || it->is_null()) return json::object();
-    if (!it->is_object()) wrong_type(name, "an object", *it);
-    return *it;
+    if constexpr (P == Presence::Required) {
+        if (it == o.end()) missing(name);
+        read_value(*it, name, member);
+    } else {
+        if (it == o.end() || it->is_null()) return;
+        if constexpr (P == Presence::Maybe) read_value(*it, name, member.emplace());
+        else read_value(*it, name, member);
+    }
 }
 
 EventHeader read_header(const json& o) {
-    EventHeader h;
-    h.v = static_cast<int>(req_int(o, "v"));
-    h.pid = req_int(o, "pid");
-    h.tid = opt_int(o, "tid").value_or(h.pid);
-    h.ts_us = req_int(o, "ts_us");
+    EventHeader h;  // "v" is checked already: kSchemaVersion
+#define PCSCSPY_FIELD(name, kind, presence, dflt) read_field<Presence::presence>(o, #name, h.name);
+#define PCSCSPY_HEADER(fields) fields
+#include "protocol/event_format.def"
+    // A producer without threads may leave tid out.
+    if (auto it = o.find("tid"); it == o.end() || it->is_null()) h.tid = h.pid;
     return h;
 }
 
+#define PCSCSPY_FIELD(name, kind, presence, dflt) read_field<Presence::presence>(o, #name, f.name);
+#define PCSCSPY_EVENT(Name, type, fields) \
+    void read_fields(const json& o, Name##Fields& f) { fields }
+#include "protocol/event_format.def"
+
+template <class E>
+Event read_as(const json& o, const EventHeader& h) {
+    E e;
+    e.h = h;
+    read_fields(o, e);
+    return e;
+}
+
+using Reader = Event (*)(const json&, const EventHeader&);
+constexpr Reader kReaders[] = {
+#define PCSCSPY_EVENT(Name, type, fields) &read_as<Name##Event>,
+#include "protocol/event_format.def"
+};
+
 Event read_event(const json& o) {
     if (!o.is_object()) throw FieldError{EventErrorKind::NotAnObject, std::string("event is a JSON ") + o.type_name() + ", not an object"};
-    const json& vfield = required(o, "v");
-    if (!vfield.is_number_integer()) wrong_type("v", "an integer", vfield);
-    if (vfield.get<int64_t>() != kSchemaVersion)
+    auto vfield = o.find("v");
+    if (vfield == o.end()) missing("v");
+    if (!vfield->is_number_integer()) wrong_type("v", "an integer", *vfield);
+    if (vfield->get<int64_t>() != kSchemaVersion)
         throw FieldError{EventErrorKind::UnsupportedVersion,
-                         "schema version " + std::to_string(vfield.get<int64_t>()) + " is not supported (this reader knows 1)"};
-    std::string type = req_string(o, "type");
+                         "schema version " + std::to_string(vfield->get<int64_t>()) + " is not supported (this reader knows 1)"};
+    std::string type;
+    read_field<Presence::Required>(o, "type", type);
     EventHeader h = read_header(o);
-    if (type == "call") {
-        CallEvent e;
-        e.h = h;
-        e.seq = req_count(o, "seq");
-        e.fn = req_string(o, "fn");
-        e.dur_ns = req_int(o, "dur_ns");
-        e.rv = req_int(o, "rv");
-        e.rv_name = opt_string_or_empty(o, "rv_name");
-        e.in = opt_object(o, "in");
-        e.out = opt_object(o, "out");
-        e.reader = opt_string(o, "reader");
-        e.ctx = opt_int(o, "ctx");
-        return e;
-    }
-    if (type == "begin") {
-        BeginEvent e;
-        e.h = h;
-        e.seq = req_count(o, "seq");
-        e.fn = req_string(o, "fn");
-        e.ctx = opt_int(o, "ctx");
-        e.card = opt_int(o, "card");
-        return e;
-    }
-    if (type == "hello") {
-        HelloEvent e;
-        e.h = h;
-        e.ppid = opt_int(o, "ppid").value_or(0);
-        e.uid = opt_int(o, "uid").value_or(-1);
-        e.exe = opt_string_or_empty(o, "exe");
-        if (auto it = o.find("argv"); it != o.end() && !it->is_null()) {
-            if (!it->is_array()) wrong_type("argv", "an array of strings", *it);
-            for (const json& a : *it) e.argv.push_back(as_string(a, "argv"));
-        }
-        e.via = opt_string_or_empty(o, "via");
-        e.backend = opt_string_or_empty(o, "backend");
-        e.spy = opt_string_or_empty(o, "spy");
-        return e;
-    }
-    if (type == "bye") {
-        ByeEvent e;
-        e.h = h;
-        e.calls = req_count(o, "calls");
-        e.lost = req_count(o, "lost");
-        return e;
-    }
-    if (type == "lost") {
-        LostEvent e;
-        e.h = h;
-        e.count = req_count(o, "count");
-        return e;
-    }
+    if (std::optional<EventType> t = event_type_by_name(type)) return kReaders[static_cast<size_t>(*t)](o, h);
     // Only printable ASCII of the unknown name is echoed, and only a little of it.
     std::string shown;
     for (char c : type.substr(0, 32)) shown += (c >= 0x20 && c < 0x7F) ? c : '?';
@@ -187,15 +164,41 @@ std::string valid_utf8(std::string_view s) {
     return out;
 }
 
+json value_json(int64_t v) { return v; }
+json value_json(uint64_t v) { return v; }
+json value_json(bool v) { return v; }
+json value_json(const std::string& v) { return valid_utf8(v); }
+json value_json(const json& v) { return v; }
+json value_json(const std::vector<std::string>& v) {
+    json a = json::array();
+    for (const std::string& s : v) a.push_back(valid_utf8(s));
+    return a;
+}
+
+// Required and Optional fields are written always, Maybe fields when they have a value.
+template <class T>
+void put_json(json& j, const char* name, const T& v) {
+    j[name] = value_json(v);
+}
+template <class T>
+void put_json(json& j, const char* name, const std::optional<T>& v) {
+    if (v) j[name] = value_json(*v);
+}
+
 void put_header(json& j, const EventHeader& h, std::string_view type) {
     j["v"] = h.v;
     j["type"] = type;
-    j["pid"] = h.pid;
-    j["tid"] = h.tid;
-    j["ts_us"] = h.ts_us;
+#define PCSCSPY_FIELD(name, kind, presence, dflt) put_json(j, #name, h.name);
+#define PCSCSPY_HEADER(fields) fields
+#include "protocol/event_format.def"
 }
 
 }  // namespace
+
+#define PCSCSPY_FIELD(name, kind, presence, dflt) put_json(j, #name, f.name);
+#define PCSCSPY_EVENT(Name, type, fields) \
+    void put_fields(json& j, const Name##Fields& f) { fields }
+#include "protocol/event_format.def"
 
 DecodedEvent decode_event_value(const json& value) {
     DecodedEvent r;
@@ -223,42 +226,7 @@ DecodedEvent decode_event(std::string_view line) {
 json to_json(const Event& event) {
     json j;
     put_header(j, header_of(event), type_name(event));
-    std::visit(
-        [&](const auto& e) {
-            using T = std::decay_t<decltype(e)>;
-            if constexpr (std::is_same_v<T, HelloEvent>) {
-                j["ppid"] = e.ppid;
-                j["uid"] = e.uid;
-                j["exe"] = valid_utf8(e.exe);
-                json argv = json::array();
-                for (const auto& a : e.argv) argv.push_back(valid_utf8(a));
-                j["argv"] = std::move(argv);
-                j["via"] = valid_utf8(e.via);
-                j["backend"] = valid_utf8(e.backend);
-                j["spy"] = valid_utf8(e.spy);
-            } else if constexpr (std::is_same_v<T, BeginEvent>) {
-                j["seq"] = e.seq;
-                j["fn"] = valid_utf8(e.fn);
-                if (e.ctx) j["ctx"] = *e.ctx;
-                if (e.card) j["card"] = *e.card;
-            } else if constexpr (std::is_same_v<T, CallEvent>) {
-                j["seq"] = e.seq;
-                j["fn"] = valid_utf8(e.fn);
-                j["dur_ns"] = e.dur_ns;
-                j["rv"] = e.rv;
-                j["rv_name"] = valid_utf8(e.rv_name);
-                j["in"] = e.in;
-                j["out"] = e.out;
-                if (e.reader) j["reader"] = valid_utf8(*e.reader);
-                if (e.ctx) j["ctx"] = *e.ctx;
-            } else if constexpr (std::is_same_v<T, ByeEvent>) {
-                j["calls"] = e.calls;
-                j["lost"] = e.lost;
-            } else {
-                j["count"] = e.count;
-            }
-        },
-        event);
+    std::visit([&](const auto& e) { put_fields(j, e); }, event);
     return j;
 }
 

@@ -1,5 +1,6 @@
 // The event stream, schema version 1 (../shared/design/contract.md,
-// man/pcscspy-events.5): C++ types for the five event types and their JSON form.
+// man/pcscspy-events.5): the five event types of protocol/event_format.def as
+// owned C++ structs, the tolerant reader and their JSON form.
 #pragma once
 
 #include <cstdint>
@@ -11,56 +12,61 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/event_format.hpp"
 #include "protocol/event_header.hpp"
 
 namespace pcscspy {
 
-struct HelloEvent {
-    EventHeader h;
-    int64_t ppid = 0;
-    int64_t uid = 0;
-    std::string exe;
-    std::vector<std::string> argv;
-    std::string via;  // preload, dlopen, replace, delegate
-    std::string backend;
-    std::string spy;
-};
+namespace detail {
+template <FieldKind K> struct OwnedValue;
+template <> struct OwnedValue<FieldKind::Int> { using type = int64_t; };
+template <> struct OwnedValue<FieldKind::Count> { using type = uint64_t; };
+template <> struct OwnedValue<FieldKind::String> { using type = std::string; };
+template <> struct OwnedValue<FieldKind::StringList> { using type = std::vector<std::string>; };
+template <> struct OwnedValue<FieldKind::Object> { using type = nlohmann::json; };
+template <> struct OwnedValue<FieldKind::Bool> { using type = bool; };
 
-struct BeginEvent {
-    EventHeader h;
-    uint64_t seq = 0;
-    std::string fn;
-    std::optional<int64_t> ctx;
-    std::optional<int64_t> card;
-};
+// As detail::initial, and an empty object (not null) for objects.
+template <class T>
+T owned_initial(int64_t d) {
+    if constexpr (std::is_same_v<T, nlohmann::json>) return nlohmann::json::object();
+    else return initial<T>(d);
+}
+}  // namespace detail
 
-struct CallEvent {
-    EventHeader h;
-    uint64_t seq = 0;
-    std::string fn;
-    int64_t dur_ns = 0;
-    int64_t rv = 0;
-    std::string rv_name;
-    nlohmann::json in = nlohmann::json::object();
-    nlohmann::json out = nlohmann::json::object();
-    std::optional<std::string> reader;
-    std::optional<int64_t> ctx;
-};
+template <FieldKind K, Presence P>
+using OwnedField = detail::WithPresence<typename detail::OwnedValue<K>::type, P>;
 
-struct ByeEvent {
-    EventHeader h;
-    uint64_t calls = 0;
-    uint64_t lost = 0;
-};
+// HelloFields ... LostFields: an event's own fields (a process keeps its
+// HelloFields); HelloEvent ... LostEvent: the event, with its header.
+#define PCSCSPY_FIELD(name, kind, presence, dflt)                             \
+    OwnedField<FieldKind::kind, Presence::presence> name =                    \
+        detail::owned_initial<OwnedField<FieldKind::kind, Presence::presence>>(dflt);
+#define PCSCSPY_EVENT(Name, type, fields)                                    \
+    struct Name##Fields {                                                    \
+        fields                                                               \
+        bool operator==(const Name##Fields&) const = default;                \
+    };                                                                       \
+    struct Name##Event : Name##Fields {                                      \
+        static constexpr EventType kType = EventType::Name;                  \
+        EventHeader h;                                                       \
+        bool operator==(const Name##Event&) const = default;                 \
+    };
+#include "protocol/event_format.def"
 
-struct LostEvent {
-    EventHeader h;
-    uint64_t count = 0;
-};
+namespace detail {
+template <class Ignored, class... Events>
+using VariantOfRest = std::variant<Events...>;
+}  // namespace detail
 
-using Event = std::variant<HelloEvent, BeginEvent, CallEvent, ByeEvent, LostEvent>;
+// Alternatives in EventType order.
+#define PCSCSPY_EVENT(Name, type, fields) , Name##Event
+using Event = detail::VariantOfRest<void
+#include "protocol/event_format.def"
+>;
 
 const EventHeader& header_of(const Event& e);
+inline EventType event_type(const Event& e) { return static_cast<EventType>(e.index()); }
 std::string_view type_name(const Event& e);
 
 // Why a line could not be read as an event. Readers count these per kind.
@@ -96,5 +102,9 @@ DecodedEvent decode_event_value(const nlohmann::json& value);
 // Invalid UTF-8 in strings is escaped byte by byte (\u00XX), never rejected.
 nlohmann::json to_json(const Event& e);
 std::string encode_event(const Event& e);
+// An event's own fields into the object j (as to_json writes them), e.g. a
+// process's hello fields into its entry of a session document.
+#define PCSCSPY_EVENT(Name, type, fields) void put_fields(nlohmann::json& j, const Name##Fields& f);
+#include "protocol/event_format.def"
 
 }  // namespace pcscspy

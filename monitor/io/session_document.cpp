@@ -42,8 +42,8 @@ std::string state_name(ProcessState s) {
 
 // A kept call's line for the document: as received, or with its secrets masked.
 std::string document_line(const SessionModel& model, const CallRecord& c, bool show_secrets) {
-    std::string_view fn = model.function_name(c);
-    if (show_secrets || (fn != "SCardTransmit" && fn != "SCardControl")) return c.raw;
+    const std::optional<PcscFunction> fn = SessionModel::function(c);
+    if (show_secrets || (fn != PcscFunction::SCardTransmit && fn != PcscFunction::SCardControl)) return c.raw;
     DecodedEvent d = decode_event(c.raw);
     if (!d.ok()) return c.raw;
     auto* call = std::get_if<CallEvent>(&*d.event);
@@ -87,19 +87,17 @@ json session_summary_json(const SessionModel& model) {
     doc["first_ts_us"] = model.first_ts_us();
     doc["latest_ts_us"] = model.latest_ts_us();
     json processes = json::array();
-    for (const ProcessInfo& p : model.processes())
-        processes.push_back(json{{"pid", p.pid},
-                                 {"ppid", p.ppid},
-                                 {"uid", p.uid},
-                                 {"exe", p.exe},
-                                 {"argv", p.argv},
-                                 {"via", p.via},
-                                 {"state", state_name(p.state)},
-                                 {"start_us", p.start_us},
-                                 {"exit_us", p.exit_us},
-                                 {"lost_events", p.lost_events},
-                                 {"apdus", p.apdus},
-                                 {"stats", call_stats_json(p.stats)}});
+    for (const ProcessInfo& p : model.processes()) {
+        json jp{{"pid", p.pid},
+                {"state", state_name(p.state)},
+                {"start_us", p.start_us},
+                {"exit_us", p.exit_us},
+                {"lost_events", p.lost_events},
+                {"apdus", p.apdus},
+                {"stats", call_stats_json(p.stats)}};
+        put_fields(jp, p);  // what its hello said (protocol/event_format.def)
+        processes.push_back(std::move(jp));
+    }
     doc["processes"] = std::move(processes);
     json readers = json::array();
     for (const ReaderInfo& r : model.readers()) {

@@ -18,7 +18,7 @@ std::string ms_text(int64_t us) {
     return buf;
 }
 
-int64_t end_us(const EventFacts& c) { return c.h.ts_us + c.dur_ns / 1000; }
+int64_t end_us(const EventFacts& f) { return f.h.ts_us + f.call.dur_ns / 1000; }
 
 }  // namespace
 
@@ -30,112 +30,111 @@ bool CorrectnessChecker::once(const ProcessInfo& p, FindingKind kind, int64_t ha
     return reported_.emplace(p.index, kind, handle).second;
 }
 
-void CorrectnessChecker::on_call(const ProcessInfo& p, const EventFacts& call, bool error) {
-    check_handles(p, call);
-    check_transaction(p, call);
-    check_free(p, call);
-    check_polling(p, call);
-    check_errors(p, call, error);
+void CorrectnessChecker::on_call(const ProcessInfo& p, const EventFacts& f, bool error) {
+    check_handles(p, f);
+    check_transaction(p, f);
+    check_free(p, f);
+    check_polling(p, f);
+    check_errors(p, f, error);
 }
 
-void CorrectnessChecker::check_handles(const ProcessInfo& p, const EventFacts& call) {
-    auto fn = function_by_name(call.fn);
-    if (!fn) return;
-    FunctionTarget target = function_info(*fn).target;
+void CorrectnessChecker::check_handles(const ProcessInfo& p, const EventFacts& f) {
+    if (!f.function) return;
+    FunctionTarget target = function_info(*f.function).target;
     // A handle the process never obtained is only a finding when nothing of the
     // process was missed: traced from its hello on, and no event lost.
     const bool complete = p.hello_seen && p.lost_events == 0;
-    if (target == FunctionTarget::Context && call.args.hContext) {
-        int64_t h = *call.args.hContext;
+    if (target == FunctionTarget::Context && f.args.hContext) {
+        int64_t h = *f.args.hContext;
         auto it = p.contexts.find(h);
         if (it != p.contexts.end() && it->second.released) {
             if (once(p, FindingKind::ReleasedHandle, h))
-                add(p, FindingKind::ReleasedHandle, call.seq, call.h.ts_us,
-                    call.fn + " on context " + hex_value(static_cast<uint64_t>(h)) + " released by " +
+                add(p, FindingKind::ReleasedHandle, f.call.seq, f.h.ts_us,
+                    f.call.fn + " on context " + hex_value(static_cast<uint64_t>(h)) + " released by " +
                         seq_text(it->second.released_seq));
         } else if (it == p.contexts.end() && complete) {
             if (once(p, FindingKind::UnknownHandle, h))
-                add(p, FindingKind::UnknownHandle, call.seq, call.h.ts_us,
-                    call.fn + " on context " + hex_value(static_cast<uint64_t>(h)) +
+                add(p, FindingKind::UnknownHandle, f.call.seq, f.h.ts_us,
+                    f.call.fn + " on context " + hex_value(static_cast<uint64_t>(h)) +
                         " that this process never established");
         }
-    } else if (target == FunctionTarget::Card && call.args.hCard) {
-        int64_t h = *call.args.hCard;
+    } else if (target == FunctionTarget::Card && f.args.hCard) {
+        int64_t h = *f.args.hCard;
         auto it = p.cards.find(h);
         if (it != p.cards.end() && it->second.disconnected) {
             if (once(p, FindingKind::ReleasedHandle, h))
-                add(p, FindingKind::ReleasedHandle, call.seq, call.h.ts_us,
-                    call.fn + " on card handle " + hex_value(static_cast<uint64_t>(h)) + " disconnected by " +
+                add(p, FindingKind::ReleasedHandle, f.call.seq, f.h.ts_us,
+                    f.call.fn + " on card handle " + hex_value(static_cast<uint64_t>(h)) + " disconnected by " +
                         seq_text(it->second.disconnected_seq));
         } else if (it == p.cards.end() && complete) {
             if (once(p, FindingKind::UnknownHandle, h))
-                add(p, FindingKind::UnknownHandle, call.seq, call.h.ts_us,
-                    call.fn + " on card handle " + hex_value(static_cast<uint64_t>(h)) +
+                add(p, FindingKind::UnknownHandle, f.call.seq, f.h.ts_us,
+                    f.call.fn + " on card handle " + hex_value(static_cast<uint64_t>(h)) +
                         " that this process never connected");
         }
     }
 }
 
-void CorrectnessChecker::check_transaction(const ProcessInfo& p, const EventFacts& call) {
-    bool ends = call.fn == "SCardEndTransaction";
-    if (!ends && call.fn != "SCardDisconnect") return;
-    if (!call.args.hCard) return;
-    auto it = p.cards.find(*call.args.hCard);
+void CorrectnessChecker::check_transaction(const ProcessInfo& p, const EventFacts& f) {
+    const bool ends = has_effect(f.function, Effect::EndsTransaction);
+    if (!ends && !has_effect(f.function, Effect::EndsCard)) return;
+    if (!f.args.hCard) return;
+    auto it = p.cards.find(*f.args.hCard);
     if (it == p.cards.end() || it->second.disconnected) return;  // reported as a handle problem
     const CardInfo& card = it->second;
     if (!card.transaction) {
         if (ends)
-            add(p, FindingKind::EndWithoutBegin, call.seq, call.h.ts_us,
-                "SCardEndTransaction on card handle " + hex_value(static_cast<uint64_t>(*call.args.hCard)) +
+            add(p, FindingKind::EndWithoutBegin, f.call.seq, f.h.ts_us,
+                f.call.fn + " on card handle " + hex_value(static_cast<uint64_t>(*f.args.hCard)) +
                     " without a transaction in progress");
         return;
     }
-    int64_t held = end_us(call) - card.transaction->since_us;
+    int64_t held = end_us(f) - card.transaction->since_us;
     if (held > t_.long_transaction_us)
         add(p, FindingKind::LongTransaction, card.transaction->seq, card.transaction->since_us,
             "transaction begun by " + seq_text(card.transaction->seq) + " held for " + ms_text(held) +
-                " (ended by " + seq_text(call.seq) + ")");
+                " (ended by " + seq_text(f.call.seq) + ")");
 }
 
-void CorrectnessChecker::check_free(const ProcessInfo& p, const EventFacts& call) {
-    if (call.fn != "SCardFreeMemory" || !call.args.pvMem) return;
-    if (p.allocations.count(*call.args.pvMem)) return;
-    add(p, FindingKind::FreeNotAllocated, call.seq, call.h.ts_us,
-        "SCardFreeMemory(" + hex_value(static_cast<uint64_t>(*call.args.pvMem), 1) +
+void CorrectnessChecker::check_free(const ProcessInfo& p, const EventFacts& f) {
+    if (!has_effect(f.function, Effect::FreesMemory) || !f.args.pvMem) return;
+    if (p.allocations.count(*f.args.pvMem)) return;
+    add(p, FindingKind::FreeNotAllocated, f.call.seq, f.h.ts_us,
+        f.call.fn + "(" + hex_value(static_cast<uint64_t>(*f.args.pvMem), 1) +
             ") on memory no SCARD_AUTOALLOCATE call returned (or already freed)");
 }
 
-void CorrectnessChecker::check_polling(const ProcessInfo& p, const EventFacts& call) {
-    if (call.fn != "SCardGetStatusChange" || call.args.dwTimeout != 0) return;
+void CorrectnessChecker::check_polling(const ProcessInfo& p, const EventFacts& f) {
+    if (!has_effect(f.function, Effect::WaitsForChange) || f.args.dwTimeout != 0) return;
     Window& w = polling_[p.index];
-    if (w.count == 0 || call.h.ts_us - w.start_us > t_.busy_poll_window_us) {
-        w.start_us = call.h.ts_us;
+    if (w.count == 0 || f.h.ts_us - w.start_us > t_.busy_poll_window_us) {
+        w.start_us = f.h.ts_us;
         w.count = 0;
-        w.first_seq = call.seq;
+        w.first_seq = f.call.seq;
     }
     if (++w.count == t_.busy_poll_calls && !w.reported) {
         w.reported = true;  // once per process: the loop usually goes on
         add(p, FindingKind::BusyPolling, w.first_seq, w.start_us,
-            std::to_string(w.count) + " SCardGetStatusChange calls with timeout 0 within " +
-                ms_text(call.h.ts_us - w.start_us) + " from " + seq_text(w.first_seq) +
+            std::to_string(w.count) + " " + f.call.fn + " calls with timeout 0 within " +
+                ms_text(f.h.ts_us - w.start_us) + " from " + seq_text(w.first_seq) +
                 " (use a timeout, or INFINITE)");
     }
 }
 
-void CorrectnessChecker::check_errors(const ProcessInfo& p, const EventFacts& call, bool error) {
+void CorrectnessChecker::check_errors(const ProcessInfo& p, const EventFacts& f, bool error) {
     Window& w = errors_[p.index];
     if (!error) return;
-    if (w.count == 0 || call.h.ts_us - w.start_us > t_.error_burst_window_us) {
-        w.start_us = call.h.ts_us;
+    if (w.count == 0 || f.h.ts_us - w.start_us > t_.error_burst_window_us) {
+        w.start_us = f.h.ts_us;
         w.count = 0;
-        w.first_seq = call.seq;
+        w.first_seq = f.call.seq;
         w.reported = false;  // a new burst may be reported
     }
     if (++w.count == t_.error_burst_calls && !w.reported) {
         w.reported = true;
         add(p, FindingKind::ErrorBurst, w.first_seq, w.start_us,
-            std::to_string(w.count) + " failing calls within " + ms_text(call.h.ts_us - w.start_us) + " from " +
-                seq_text(w.first_seq) + " to " + seq_text(call.seq));
+            std::to_string(w.count) + " failing calls within " + ms_text(f.h.ts_us - w.start_us) + " from " +
+                seq_text(w.first_seq) + " to " + seq_text(f.call.seq));
     }
 }
 

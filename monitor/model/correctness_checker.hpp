@@ -29,7 +29,7 @@ public:
     explicit CorrectnessChecker(CheckerThresholds t = {}) : t_(t) {}
 
     // A call returned; `p` is the process before the call changes anything.
-    void on_call(const ProcessInfo& p, const EventFacts& call, bool error);
+    void on_call(const ProcessInfo& p, const EventFacts& f, bool error);
     // The process ended (bye or connection closed) or the session ends while it
     // runs: report what it left behind, once.
     void on_process_end(const ProcessInfo& p);
@@ -52,11 +52,11 @@ private:
     };
     void add(const ProcessInfo& p, FindingKind kind, uint64_t seq, int64_t ts_us, std::string explanation);
     bool once(const ProcessInfo& p, FindingKind kind, int64_t handle);
-    void check_handles(const ProcessInfo& p, const EventFacts& call);
-    void check_transaction(const ProcessInfo& p, const EventFacts& call);
-    void check_free(const ProcessInfo& p, const EventFacts& call);
-    void check_polling(const ProcessInfo& p, const EventFacts& call);
-    void check_errors(const ProcessInfo& p, const EventFacts& call, bool error);
+    void check_handles(const ProcessInfo& p, const EventFacts& f);
+    void check_transaction(const ProcessInfo& p, const EventFacts& f);
+    void check_free(const ProcessInfo& p, const EventFacts& f);
+    void check_polling(const ProcessInfo& p, const EventFacts& f);
+    void check_errors(const ProcessInfo& p, const EventFacts& f, bool error);
 
     CheckerThresholds t_;
     std::vector<Finding> findings_;

@@ -15,6 +15,7 @@
 #include "monitor/model/call_stats.hpp"
 #include "monitor/model/rate_window.hpp"
 #include "protocol/apdu_decoder.hpp"
+#include "protocol/event.hpp"
 #include "protocol/hex.hpp"
 #include "protocol/pcsc_names.hpp"
 #include "protocol/status_word.hpp"
@@ -71,14 +72,11 @@ enum class ProcessState : uint8_t {
     Disconnected,  // its connection closed without bye (killed, crashed)
 };
 
-struct ProcessInfo {
+// A traced process: what its hello said (ppid, uid, exe, argv, via, ... as
+// protocol/event_format.def lists them), and what its calls did.
+struct ProcessInfo : HelloFields {
     size_t index = 0;  // position in SessionModel::processes() (pids may be reused)
     int64_t pid = 0;
-    int64_t ppid = 0;
-    int64_t uid = -1;
-    std::string exe;
-    std::vector<std::string> argv;
-    std::string via, backend, spy;
     bool hello_seen = false;
     ProcessState state = ProcessState::Running;
     int64_t start_us = 0;  // hello, else the first event

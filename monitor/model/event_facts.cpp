@@ -7,57 +7,39 @@ namespace pcscspy {
 
 using nlohmann::json;
 
-void CallArgumentFacts::clear() { *this = CallArgumentFacts{}; }
-
-void EventFacts::clear() {
-    // Keeps the capacity of the strings and vectors that are reused line after line.
-    type = EventType::Call;
-    h = EventHeader{};
-    seq = 0;
-    fn.clear();
-    ctx.reset();
-    card.reset();
-    dur_ns = 0;
-    rv = 0;
-    reader.reset();
-    args.hContext.reset();
-    args.hCard.reset();
-    args.dwTimeout.reset();
-    args.dwControlCode.reset();
-    args.dwDisposition.reset();
-    args.pvMem.reset();
-    args.dwShareMode.reset();
-    args.szReader.reset();
-    args.send_hex.reset();
-    args.out_context.reset();
-    args.out_card.reset();
-    args.out_protocol.reset();
-    args.out_state.reset();
-    args.recv_hex.reset();
-    args.atr_hex.reset();
-    args.reader_name_out.reset();
-    args.readers_listed.clear();
-    args.allocations.clear();
-    args.reader_states.clear();
-    ppid = 0;
-    uid = -1;
-    exe.clear();
-    via.clear();
-    backend.clear();
-    spy.clear();
-    argv.clear();
-    calls = 0;
-    lost = 0;
-}
-
-bool EventFacts::operator==(const EventFacts& o) const {
-    return type == o.type && h.v == o.h.v && h.pid == o.h.pid && h.tid == o.h.tid && h.ts_us == o.h.ts_us &&
-           seq == o.seq && fn == o.fn && ctx == o.ctx && card == o.card && dur_ns == o.dur_ns && rv == o.rv &&
-           reader == o.reader && args == o.args && ppid == o.ppid && uid == o.uid && exe == o.exe && via == o.via &&
-           backend == o.backend && spy == o.spy && argv == o.argv && calls == o.calls && lost == o.lost;
-}
-
 namespace {
+
+// A field back to its .def default, keeping what it allocated (one per kind,
+// whether or not the .def has a field of that kind today).
+[[maybe_unused]] void reset_value(int64_t& v, int64_t d) { v = d; }
+[[maybe_unused]] void reset_value(uint64_t& v, int64_t d) { v = static_cast<uint64_t>(d); }
+[[maybe_unused]] void reset_value(bool& v, int64_t d) { v = d != 0; }
+[[maybe_unused]] void reset_value(std::string& v, int64_t) { v.clear(); }
+[[maybe_unused]] void reset_value(std::vector<std::string>& v, int64_t) { v.clear(); }
+[[maybe_unused]] void reset_value(json& v, int64_t) {
+    if (!v.is_object() || !v.empty()) v = json::object();
+}
+template <class T>
+void reset_value(std::optional<T>& v, int64_t) {
+    v.reset();
+}
+
+#define PCSCSPY_FIELD(name, kind, presence, dflt) reset_value(f.name, dflt);
+#define PCSCSPY_EVENT(Name, type, fields) \
+    void reset(Name##Fields& f) { fields }
+#include "protocol/event_format.def"
+
+// An event's fields but its objects (a call's in and out: their facts are args).
+template <class T>
+void keep_value(T& to, const T& from) {
+    to = from;
+}
+void keep_value(json&, const json&) {}
+
+#define PCSCSPY_FIELD(name, kind, presence, dflt) keep_value(to.name, from.name);
+#define PCSCSPY_EVENT(Name, type, fields) \
+    void keep_fields(Name##Fields& to, const Name##Fields& from) { fields }
+#include "protocol/event_format.def"
 
 std::optional<int64_t> integer(const json& o, const char* key) {
     auto it = o.find(key);
@@ -127,43 +109,62 @@ void call_arguments_from(const json& in, const json& out, CallArgumentFacts& a) 
 
 }  // namespace
 
+void CallArgumentFacts::clear() {
+    hContext.reset();
+    hCard.reset();
+    dwTimeout.reset();
+    dwControlCode.reset();
+    dwDisposition.reset();
+    pvMem.reset();
+    dwShareMode.reset();
+    szReader.reset();
+    send_hex.reset();
+    out_context.reset();
+    out_card.reset();
+    out_protocol.reset();
+    out_state.reset();
+    recv_hex.reset();
+    atr_hex.reset();
+    reader_name_out.reset();
+    readers_listed.clear();
+    allocations.clear();
+    reader_states.clear();
+}
+
+void EventFacts::clear() {
+    // Only the part of the last line's type left its defaults.
+    switch (type) {
+        case EventType::Hello: reset(hello); break;
+        case EventType::Begin: reset(begin); break;
+        case EventType::Call: reset(call); args.clear(); break;
+        case EventType::Bye: reset(bye); break;
+        case EventType::Lost: reset(lost); break;
+    }
+    type = EventType::Call;
+    h = EventHeader{};
+    function.reset();
+}
+
 void facts_from_event(const Event& event, EventFacts& f) {
     f.clear();
+    f.type = event_type(event);
     f.h = header_of(event);
     std::visit(
         [&](const auto& e) {
             using T = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<T, HelloEvent>) {
-                f.type = EventType::Hello;
-                f.ppid = e.ppid;
-                f.uid = e.uid;
-                f.exe = e.exe;
-                f.argv = e.argv;
-                f.via = e.via;
-                f.backend = e.backend;
-                f.spy = e.spy;
+                keep_fields(f.hello, e);
             } else if constexpr (std::is_same_v<T, BeginEvent>) {
-                f.type = EventType::Begin;
-                f.seq = e.seq;
-                f.fn = e.fn;
-                f.ctx = e.ctx;
-                f.card = e.card;
+                keep_fields(f.begin, e);
+                f.function = function_by_name(e.fn);
             } else if constexpr (std::is_same_v<T, CallEvent>) {
-                f.type = EventType::Call;
-                f.seq = e.seq;
-                f.fn = e.fn;
-                f.dur_ns = e.dur_ns;
-                f.rv = e.rv;
-                f.reader = e.reader;
-                f.ctx = e.ctx;
+                keep_fields(f.call, e);
+                f.function = function_by_name(e.fn);
                 call_arguments_from(e.in, e.out, f.args);
             } else if constexpr (std::is_same_v<T, ByeEvent>) {
-                f.type = EventType::Bye;
-                f.calls = e.calls;
-                f.lost = e.lost;
+                keep_fields(f.bye, e);
             } else {
-                f.type = EventType::Lost;
-                f.lost = e.count;
+                keep_fields(f.lost, e);
             }
         },
         event);

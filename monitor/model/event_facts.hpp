@@ -1,12 +1,13 @@
 // What the session model needs from one event line, flat and reusable: the
-// header, the call's identity and result, and the few arguments that change the
-// model's state (handles, reader names, APDU buffers, reader states, ATRs,
-// autoallocated pointers). Everything else stays in the raw line, re-parsed on
-// demand for display.
+// header, the event's own fields (protocol/event_format.def), the PC/SC
+// function a begin or call names (resolved once, here), and of a call's in and
+// out objects only the few arguments that change the model's state (handles,
+// reader names, APDU buffers, reader states, ATRs, autoallocated pointers).
+// Everything else stays in the raw line, re-parsed on demand for display.
 //
 // Two readers fill it and must agree (tests/monitor/test_event_facts.cpp):
 // facts_from_event (from protocol's decode_event, the reference) and
-// read_event_facts (fast path for the live stream, see fast_event_reader.hpp).
+// read_event_facts (fast path for the live stream, see fast_event_reader.cpp).
 #pragma once
 
 #include <cstdint>
@@ -15,10 +16,9 @@
 #include <vector>
 
 #include "protocol/event.hpp"
+#include "protocol/pcsc_functions.hpp"
 
 namespace pcscspy {
-
-enum class EventType : uint8_t { Hello, Begin, Call, Bye, Lost };
 
 struct ReaderStateFacts {
     std::string reader;
@@ -55,27 +55,18 @@ struct CallArgumentFacts {
 struct EventFacts {
     EventType type = EventType::Call;
     EventHeader h;
-    // begin / call
-    uint64_t seq = 0;
-    std::string fn;
-    std::optional<int64_t> ctx;   // top-level ctx (begin, call)
-    std::optional<int64_t> card;  // top-level card (begin)
-    // call
-    int64_t dur_ns = 0;
-    int64_t rv = 0;
-    std::optional<std::string> reader;
-    CallArgumentFacts args;
-    // hello
-    int64_t ppid = 0;
-    int64_t uid = -1;
-    std::string exe, via, backend, spy;
-    std::vector<std::string> argv;
-    // bye (calls, lost) / lost (count in `lost`)
-    uint64_t calls = 0;
-    uint64_t lost = 0;
+    // The part of the event's type; the others keep their defaults.
+    HelloFields hello;
+    BeginFields begin;
+    CallFields call;  // its in and out stay empty objects: what the model needs of them is in `args`
+    ByeFields bye;
+    LostFields lost;
+    CallArgumentFacts args;                // call
+    std::optional<PcscFunction> function;  // begin, call: fn, when it is one of the traced functions
 
+    // Back to an empty call, keeping the capacity of what the last line filled.
     void clear();
-    bool operator==(const EventFacts&) const;
+    bool operator==(const EventFacts&) const = default;
 };
 
 // The reference: facts of an event decoded by protocol's decode_event.

@@ -2,10 +2,15 @@
 // decode_event builds a nlohmann DOM of every line (every argument, every
 // string), which measured ~270 000 lines/s on the benchmark session, below the
 // monitor's target. This reader uses nlohmann's SAX interface instead and keeps
-// only what EventFacts needs. It accepts a line only when it is sure the line is
-// a valid event; anything unusual (a missing or mistyped field, an unknown type,
-// a repeated member, malformed JSON) goes to the reference path, so both always
-// agree (tests/monitor/test_event_facts.cpp checks it line by line).
+// only what EventFacts needs, for the two event types that make the stream:
+// begin and call. It accepts a line only when it is sure the line is a valid
+// event; anything else goes to the reference path, so both always agree
+// (tests/monitor/test_event_facts.cpp checks it line by line):
+// - hello, bye and lost (a few per process), and unknown types;
+// - a field of the type before "type" itself (producers write "v" and "type" first);
+// - a missing or mistyped field, a repeated member, malformed JSON;
+// - list fields (a call's "truncated", "clamped": rare).
+// Its key table is protocol/event_format.def's.
 #include <algorithm>
 #include <cstring>
 
@@ -17,27 +22,90 @@ namespace {
 
 using nlohmann::json;
 
-enum class Top : uint8_t {
-    Other, V, Type, Pid, Tid, Ts, Seq, Fn, Dur, Rv, RvName, Reader, Ctx, Card, Calls, Lost, Count,
-    Ppid, Uid, Exe, Argv, Via, Backend, Spy, In, Out, kCount
+// A top-level scalar as the SAX parser hands it over.
+struct Scalar {
+    enum class Shape : uint8_t { Null, Integer, Float, String, Bool } shape = Shape::Null;
+    bool fits = false;   // Integer: fits int64
+    int64_t value = 0;   // Integer
+    std::string* text = nullptr;  // String
+    bool boolean = false;
 };
 
-struct TopKey {
-    std::string_view name;
-    Top key;
-};
-constexpr TopKey kTopKeys[] = {
-    {"v", Top::V}, {"type", Top::Type}, {"pid", Top::Pid}, {"tid", Top::Tid}, {"ts_us", Top::Ts},
-    {"seq", Top::Seq}, {"fn", Top::Fn}, {"dur_ns", Top::Dur}, {"rv", Top::Rv}, {"rv_name", Top::RvName},
-    {"reader", Top::Reader}, {"ctx", Top::Ctx}, {"card", Top::Card}, {"calls", Top::Calls}, {"lost", Top::Lost},
-    {"count", Top::Count}, {"ppid", Top::Ppid}, {"uid", Top::Uid}, {"exe", Top::Exe}, {"argv", Top::Argv},
-    {"via", Top::Via}, {"backend", Top::Backend}, {"spy", Top::Spy}, {"in", Top::In}, {"out", Top::Out},
+// A scalar into a field's member, as the reference reads it; false: the
+// reference must decide (wrong kind, out of range, a list or object kind).
+bool assign(int64_t& m, Scalar& v) {
+    if (v.shape != Scalar::Shape::Integer || !v.fits) return false;
+    m = v.value;
+    return true;
+}
+bool assign(uint64_t& m, Scalar& v) {
+    if (v.shape != Scalar::Shape::Integer || !v.fits || v.value < 0) return false;  // past 2^63: rare, exact there
+    m = static_cast<uint64_t>(v.value);
+    return true;
+}
+bool assign(std::string& m, Scalar& v) {
+    if (v.shape != Scalar::Shape::String) return false;
+    m = *v.text;  // a copy reuses the member's capacity line after line (fn, rv_name)
+    return true;
+}
+bool assign(bool& m, Scalar& v) {
+    if (v.shape != Scalar::Shape::Bool) return false;
+    m = v.boolean;
+    return true;
+}
+bool assign(std::vector<std::string>&, Scalar&) { return false; }
+bool assign(json&, Scalar&) { return false; }
+template <class T>
+bool assign(std::optional<T>& m, Scalar& v) {
+    T value{};
+    if (!assign(value, v)) return false;
+    m = std::move(value);
+    return true;
+}
+
+template <class Fields>
+struct TopField {
+    std::string_view key;
+    FieldKind kind;
+    Presence presence;
+    bool (*set)(Fields&, Scalar&);
 };
 
-Top top_key(std::string_view k) {
-    for (const TopKey& t : kTopKeys)
-        if (t.name == k) return t.key;
-    return Top::Other;
+template <class Fields, size_t N>
+const TopField<Fields>* find_field(const TopField<Fields> (&table)[N], std::string_view key, size_t& index) {
+    for (size_t i = 0; i < N; ++i)
+        if (table[i].key == key) {
+            index = i;
+            return &table[i];
+        }
+    return nullptr;
+}
+
+// The tables: the header's fields, and each event type's.
+#define PCSCSPY_FIELD(name, kind, presence, dflt)                  \
+    TopField<Fields>{#name, FieldKind::kind, Presence::presence,   \
+                     [](Fields& f, Scalar& v) { return assign(f.name, v); }},
+struct HeaderTable {
+    using Fields = EventHeader;
+    static constexpr TopField<Fields> fields[] = {
+#define PCSCSPY_HEADER(fields) fields
+#include "protocol/event_format.def"
+    };
+};
+#define PCSCSPY_FIELD(name, kind, presence, dflt)                  \
+    TopField<Fields>{#name, FieldKind::kind, Presence::presence,   \
+                     [](Fields& f, Scalar& v) { return assign(f.name, v); }},
+#define PCSCSPY_EVENT(Name, type, fields)                         \
+    struct Name##Table {                                          \
+        using Fields = Name##Fields;                              \
+        static constexpr TopField<Fields> fields_[] = {fields};   \
+    };
+#include "protocol/event_format.def"
+
+// Whether a key is a field of a type read here (begin or call).
+bool fast_type_key(std::string_view key) {
+    size_t i = 0;
+    return find_field(BeginTable::fields_, key, i) || find_field(CallTable::fields_, key, i);
 }
 
 // The argument members (and reader-state members) the facts are made of, named
@@ -73,72 +141,91 @@ Arg arg_key(std::string_view k) {
     return ends_with(k, "_alloc") ? Arg::Alloc : Arg::Other;
 }
 
-// A JSON number as the reference reads integers: signed 64-bit, or absent.
-struct Number {
-    bool integer = false;  // an integer (not a float)
-    bool fits = false;     // fits int64
-    int64_t value = 0;
-};
-
+// Where the parser is at the top level.
+enum class Top : uint8_t { Other, V, Type, Header, Field };
 
 class FactsSax {
 public:
     explicit FactsSax(EventFacts& f) : f_(f) {}
 
     bool fallback = false;  // the reference must decide
-    std::string type;
-    std::optional<int64_t> v, pid, ts;
-    bool seq_seen = false, fn_seen = false, dur_seen = false, rv_seen = false, calls_seen = false, lost_seen = false,
-         count_seen = false;
+    std::optional<int64_t> v;
+    bool type_seen = false;
     std::vector<ReaderStateFacts> in_states, out_states;
     bool out_states_seen = false;
+    std::optional<int64_t> active_protocol, protocol;
+
+    // All that a type's table requires was there.
+    bool complete() const {
+        if (!v || *v != kSchemaVersion || !type_seen) return false;
+        for (size_t i = 0; i < std::size(HeaderTable::fields); ++i)
+            if (HeaderTable::fields[i].presence == Presence::Required && !(header_seen_ & bit(i))) return false;
+        return f_.type == EventType::Begin ? required_seen(BeginTable::fields_) : required_seen(CallTable::fields_);
+    }
+    bool tid_seen() const {
+        size_t i = 0;
+        find_field(HeaderTable::fields, "tid", i);
+        return header_set_ & bit(i);
+    }
 
     // --- SAX interface
-    bool null() { return scalar_null(); }
-    bool boolean(bool) { return scalar_other(); }
-    bool number_integer(json::number_integer_t n) { return number(Number{true, true, n}); }
-    bool number_unsigned(json::number_unsigned_t n) {
-        return number(Number{true, n <= static_cast<uint64_t>(INT64_MAX), static_cast<int64_t>(n)});
+    bool null() { return depth_ == 1 ? top_null() : inner_scalar(); }
+    bool boolean(bool b) {
+        Scalar s{Scalar::Shape::Bool};
+        s.boolean = b;
+        return depth_ == 1 ? top_scalar(s) : inner_scalar();
     }
-    bool number_float(json::number_float_t, const json::string_t&) { return number(Number{}); }
-    bool string(json::string_t& s) { return text(s); }  // may take s (the lexer's copy)
-    bool binary(json::binary_t&) { return scalar_other(); }
+    bool number_integer(json::number_integer_t n) { return number(true, n); }
+    bool number_unsigned(json::number_unsigned_t n) {
+        return number(n <= static_cast<uint64_t>(INT64_MAX), static_cast<int64_t>(n));
+    }
+    bool number_float(json::number_float_t, const json::string_t&) {
+        if (depth_ == 1) return top_scalar(Scalar{Scalar::Shape::Float});
+        return inner_scalar();
+    }
+    bool string(json::string_t& s) {  // may take s (the lexer's copy)
+        if (depth_ == 1) {
+            Scalar v{Scalar::Shape::String};
+            v.text = &s;
+            return top_scalar(v);
+        }
+        return arg_text(s);
+    }
+    bool binary(json::binary_t&) { return depth_ == 1 ? bad() : inner_scalar(); }
     bool start_object(std::size_t) {
-        if (argv_) return bad();
         ++depth_;
         if (depth_ == 1) return true;
-        if (depth_ == 2 && (top_ == Top::In || top_ == Top::Out)) {
-            section_ = top_;
+        if (depth_ == 2) {
+            if (top_ == Top::Other) return true;
+            if (top_ != Top::Field || field_kind_ != FieldKind::Object) return bad();  // e.g. "pid":{...}
+            section_ = field_section_;
             return true;
         }
-        if (depth_ == 2) return top_ == Top::Other || bad();  // e.g. "pid":{...}: wrong type
         if (depth_ == 4 && in_states_array_) {
-            (section_ == Top::Out ? out_states : in_states).emplace_back();
+            (section_ == Section::Out ? out_states : in_states).emplace_back();
             in_state_ = true;
         }
         return true;
     }
     bool end_object() {
         if (depth_ == 4) in_state_ = false;
-        if (depth_ == 2) section_ = Top::Other;
+        if (depth_ == 2) section_ = Section::None;
         --depth_;
         return true;
     }
     bool start_array(std::size_t) {
         ++depth_;
-        if (depth_ == 2) {
-            if (top_ == Top::Argv) argv_ = true;
-            else if (top_ != Top::Other) return bad();  // "in":[...], "pid":[...]
-        } else if (depth_ == 3 && section_ != Top::Other) {
+        if (depth_ == 2) return top_ == Top::Other || bad();  // lists (and wrong types): the reference
+        if (depth_ == 3 && (section_ == Section::In || section_ == Section::Out)) {
             if (arg_ == Arg::rgReaderStates) {
                 in_states_array_ = true;
-                if (section_ == Top::Out) {
+                if (section_ == Section::Out) {
                     out_states_seen = true;
                     out_states.clear();
                 } else {
                     in_states.clear();
                 }
-            } else if (section_ == Top::Out && arg_ == Arg::mszReaders) {
+            } else if (section_ == Section::Out && arg_ == Arg::mszReaders) {
                 readers_array_ = true;
                 f_.args.readers_listed.clear();
             }
@@ -146,131 +233,139 @@ public:
         return true;
     }
     bool end_array() {
-        if (depth_ == 2) argv_ = false;
         if (depth_ == 3) in_states_array_ = readers_array_ = false;
         --depth_;
         return true;
     }
     bool key(json::string_t& k) {
-        if (depth_ == 1) {
-            top_ = top_key(k);
-            auto bit = static_cast<size_t>(top_);
-            if (top_ != Top::Other) {
-                if (seen_ & (uint64_t{1} << bit)) return bad();  // repeated member: the DOM keeps the last
-                seen_ |= uint64_t{1} << bit;
-            }
-        } else if (depth_ == 2) {
-            arg_ = arg_key(k);
-        } else if (depth_ == 4) {
-            state_key_ = arg_key(k);
-        }
+        if (depth_ == 1) return top_key(k);
+        if (depth_ == 2) arg_ = arg_key(k);
+        else if (depth_ == 4) state_key_ = arg_key(k);
         return true;
     }
     bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return bad(); }
 
 private:
+    enum class Section : uint8_t { None, In, Out, Other };
+    static constexpr uint64_t bit(size_t i) { return uint64_t{1} << i; }
+
+    static Section section_of(std::string_view key) {
+        return key == "in" ? Section::In : key == "out" ? Section::Out : Section::Other;
+    }
+    template <class Fields, size_t N>
+    bool required_seen(const TopField<Fields> (&table)[N]) const {
+        for (size_t i = 0; i < N; ++i)
+            if (table[i].presence == Presence::Required && !(type_seen_ & bit(i))) return false;
+        return true;
+    }
+
     bool bad() {
         fallback = true;
         return false;  // stops the parse
     }
-    bool scalar_other() {
-        if (depth_ == 1 && top_ != Top::Other) return bad();
-        if (argv_) return bad();
-        return true;
-    }
-    bool scalar_null() {
-        if (depth_ == 1) {
-            switch (top_) {
-                // Optional members that may be null.
-                case Top::Tid: case Top::RvName: case Top::Reader: case Top::Ctx: case Top::Card: case Top::Ppid:
-                case Top::Uid: case Top::Exe: case Top::Argv: case Top::Via: case Top::Backend: case Top::Spy:
-                case Top::In: case Top::Out: case Top::Other:
-                    return true;
-                default:
-                    return bad();
-            }
+
+    // A top-level member: which one, seen once only (the DOM keeps the last).
+    bool top_key(std::string_view k) {
+        size_t i = 0;
+        if (k == "v") return once(Top::V, framing_seen_, 0);
+        if (k == "type") return once(Top::Type, framing_seen_, 1);
+        if (const auto* h = find_field(HeaderTable::fields, k, i)) {
+            header_field_ = h;
+            return once(Top::Header, header_seen_, i);
         }
-        if (argv_) return bad();
-        return true;
-    }
-    bool number(Number n) {
-        if (depth_ == 1) return top_number(n);
-        if (argv_) return bad();
-        if (!n.integer || !n.fits) return true;  // the reference treats it as absent
-        if (depth_ == 2 && section_ == Top::In) in_number(n.value);
-        else if (depth_ == 2 && section_ == Top::Out) out_number(n.value);
-        else if (depth_ == 4 && in_state_) state_number(n.value);
-        return true;
-    }
-    bool top_number(Number n) {
-        if (!n.integer || !n.fits) {
-            // Counts accept unsigned values past int64; anything else is a wrong type.
-            bool count = top_ == Top::Seq || top_ == Top::Calls || top_ == Top::Lost || top_ == Top::Count;
-            if (top_ == Top::Other || (count && n.integer)) {
-                if (count) {
-                    return bad();  // rare: let the reference read it exactly
-                }
-                return true;
+        if (type_seen) {
+            bool found = f_.type == EventType::Begin ? pick(BeginTable::fields_, k, i) : pick(CallTable::fields_, k, i);
+            if (found) {
+                field_section_ = section_of(k);
+                return once(Top::Field, type_seen_, i);
             }
-            return bad();
+        } else if (fast_type_key(k)) {
+            return bad();  // a field before the type: which one is it?
         }
-        int64_t x = n.value;
-        auto count = [&](uint64_t& field, bool& seen) {
-            if (x < 0) return bad();
-            field = static_cast<uint64_t>(x);
-            seen = true;
-            return true;
-        };
+        top_ = Top::Other;
+        return true;
+    }
+    bool once(Top top, uint64_t& seen, size_t i) {
+        if (seen & bit(i)) return bad();
+        seen |= bit(i);
+        top_ = top;
+        return true;
+    }
+    template <class Fields, size_t N>
+    bool pick(const TopField<Fields> (&table)[N], std::string_view k, size_t& i) {
+        const TopField<Fields>* f = find_field(table, k, i);
+        if (!f) return false;
+        field_kind_ = f->kind;
+        field_presence_ = f->presence;
+        field_index_ = i;
+        return true;
+    }
+
+    bool top_null() {
         switch (top_) {
-            case Top::V: v = x; return true;
-            case Top::Pid: pid = x; return true;
-            case Top::Tid: f_.h.tid = x; tid_ = true; return true;
-            case Top::Ts: ts = x; return true;
-            case Top::Seq: return count(f_.seq, seq_seen);
-            case Top::Dur: f_.dur_ns = x; dur_seen = true; return true;
-            case Top::Rv: f_.rv = x; rv_seen = true; return true;
-            case Top::Ctx: f_.ctx = x; return true;
-            case Top::Card: f_.card = x; return true;
-            case Top::Calls: return count(f_.calls, calls_seen);
-            case Top::Lost: return count(lost_field_, lost_seen);
-            case Top::Count: return count(count_field_, count_seen);
-            case Top::Ppid: f_.ppid = x; return true;
-            case Top::Uid: f_.uid = x; return true;
             case Top::Other: return true;
-            default: return bad();
+            case Top::V: case Top::Type: return bad();
+            case Top::Header: return header_field_->presence != Presence::Required || bad();
+            case Top::Field: return field_presence_ != Presence::Required || bad();
         }
+        return bad();
     }
-    bool text(std::string& s) {
-        if (depth_ == 1) {
-            switch (top_) {
-                case Top::Type: type = s; return true;
-                case Top::Fn: f_.fn = s; fn_seen = true; return true;
-                case Top::RvName: return true;  // not a fact
-                case Top::Reader: f_.reader = s; return true;
-                case Top::Exe: f_.exe = s; return true;
-                case Top::Via: f_.via = s; return true;
-                case Top::Backend: f_.backend = s; return true;
-                case Top::Spy: f_.spy = s; return true;
-                case Top::Other: return true;
-                default: return bad();
+    bool top_scalar(Scalar& s) {
+        switch (top_) {
+            case Top::Other: return true;
+            case Top::V:
+                if (s.shape != Scalar::Shape::Integer || !s.fits) return bad();
+                v = s.value;
+                return true;
+            case Top::Type: return type(s);
+            case Top::Header: {
+                size_t i = static_cast<size_t>(header_field_ - HeaderTable::fields);
+                header_set_ |= bit(i);
+                return header_field_->set(f_.h, s) || bad();
             }
+            case Top::Field:
+                if (f_.type == EventType::Begin) return BeginTable::fields_[field_index_].set(f_.begin, s) || bad();
+                return CallTable::fields_[field_index_].set(f_.call, s) || bad();
         }
-        if (argv_) {
-            if (depth_ != 2) return bad();
-            f_.argv.push_back(s);
-            return true;
+        return bad();
+    }
+    bool top_scalar(Scalar&& s) { return top_scalar(s); }
+    // Only begin and call are read here.
+    bool type(Scalar& s) {
+        if (s.shape != Scalar::Shape::String) return bad();
+        if (*s.text == "call") f_.type = EventType::Call;
+        else if (*s.text == "begin") f_.type = EventType::Begin;
+        else return bad();
+        type_seen = true;
+        return true;
+    }
+    bool number(bool fits, int64_t n) {
+        if (depth_ == 1) {
+            Scalar s{Scalar::Shape::Integer};
+            s.fits = fits;
+            s.value = n;
+            return top_scalar(s);
         }
-        if (depth_ == 2 && section_ == Top::In) {
+        if (!fits) return true;  // the reference treats it as absent
+        if (depth_ == 2 && section_ == Section::In) in_number(n);
+        else if (depth_ == 2 && section_ == Section::Out) out_number(n);
+        else if (depth_ == 4 && in_state_) state_number(n);
+        return true;
+    }
+    bool inner_scalar() { return true; }
+
+    bool arg_text(std::string& s) {
+        if (depth_ == 2 && section_ == Section::In) {
             if (arg_ == Arg::szReader) f_.args.szReader = std::move(s);
             else if (arg_ == Arg::pbSendBuffer) f_.args.send_hex = std::move(s);
-        } else if (depth_ == 2 && section_ == Top::Out) {
+        } else if (depth_ == 2 && section_ == Section::Out) {
             if (arg_ == Arg::pbRecvBuffer) f_.args.recv_hex = std::move(s);
             else if (arg_ == Arg::pbAtr) f_.args.atr_hex = std::move(s);
             else if (arg_ == Arg::szReaderName) f_.args.reader_name_out = std::move(s);
         } else if (depth_ == 3 && readers_array_) {
             f_.args.readers_listed.push_back(std::move(s));
         } else if (depth_ == 4 && in_state_) {
-            ReaderStateFacts& st = (section_ == Top::Out ? out_states : in_states).back();
+            ReaderStateFacts& st = (section_ == Section::Out ? out_states : in_states).back();
             if (state_key_ == Arg::szReader) st.reader = std::move(s);
             else if (state_key_ == Arg::rgbAtr) st.atr_hex = std::move(s);
         }
@@ -294,32 +389,31 @@ private:
         switch (arg_) {
             case Arg::phContext: a.out_context = x; break;
             case Arg::phCard: a.out_card = x; break;
-            case Arg::pdwActiveProtocol: active_protocol_ = x; break;
-            case Arg::pdwProtocol: protocol_ = x; break;
+            case Arg::pdwActiveProtocol: active_protocol = x; break;
+            case Arg::pdwProtocol: protocol = x; break;
             case Arg::pdwState: a.out_state = x; break;
             case Arg::Alloc: a.allocations.push_back(x); break;
             default: break;
         }
     }
     void state_number(int64_t x) {
-        ReaderStateFacts& st = (section_ == Top::Out ? out_states : in_states).back();
+        ReaderStateFacts& st = (section_ == Section::Out ? out_states : in_states).back();
         if (state_key_ == Arg::dwCurrentState) st.current_state = x;
         else if (state_key_ == Arg::dwEventState) st.event_state = x;
     }
 
-public:
-    uint64_t lost_field_ = 0, count_field_ = 0;
-    bool tid_ = false;
-    std::optional<int64_t> active_protocol_, protocol_;
-
-private:
     EventFacts& f_;
     int depth_ = 0;
     Top top_ = Top::Other;
-    Top section_ = Top::Other;
+    const TopField<EventHeader>* header_field_ = nullptr;
+    FieldKind field_kind_ = FieldKind::Int;
+    Presence field_presence_ = Presence::Required;
+    size_t field_index_ = 0;
+    Section field_section_ = Section::None;  // of the Object field being read
+    Section section_ = Section::None;
     Arg arg_ = Arg::Other, state_key_ = Arg::Other;
-    bool argv_ = false, in_states_array_ = false, readers_array_ = false, in_state_ = false;
-    uint64_t seen_ = 0;
+    bool in_states_array_ = false, readers_array_ = false, in_state_ = false;
+    uint64_t framing_seen_ = 0, header_seen_ = 0, header_set_ = 0, type_seen_ = 0;
 };
 
 // Builds the JSON value of what a view prints of a call (its in, out and
@@ -453,60 +547,16 @@ std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts
     } else {
         parsed = json::sax_parse(line.begin(), line.end(), &sax, json::input_format_t::json, /*strict=*/true);
     }
-    if (!parsed || sax.fallback || !sax.v || *sax.v != kSchemaVersion || !sax.pid || !sax.ts)
-        return reference(line, out, message, dom);
-    out.h.v = kSchemaVersion;
-    out.h.pid = *sax.pid;
-    out.h.ts_us = *sax.ts;
-    if (!sax.tid_) out.h.tid = out.h.pid;
-    bool complete = false;
-    if (sax.type == "call") {
-        out.type = EventType::Call;
-        complete = sax.seq_seen && sax.fn_seen && sax.dur_seen && sax.rv_seen;
-        out.args.out_protocol = sax.active_protocol_ ? sax.active_protocol_ : sax.protocol_;
+    if (!parsed || sax.fallback || !sax.complete()) return reference(line, out, message, dom);
+    if (!sax.tid_seen()) out.h.tid = out.h.pid;
+    if (out.type == EventType::Begin) {
+        out.function = function_by_name(out.begin.fn);
+    } else {
+        out.function = function_by_name(out.call.fn);
+        out.args.out_protocol = sax.active_protocol ? sax.active_protocol : sax.protocol;
         out.args.reader_states = sax.out_states_seen ? std::move(sax.out_states) : std::move(sax.in_states);
         std::sort(out.args.allocations.begin(), out.args.allocations.end());
-    } else if (sax.type == "begin") {
-        out.type = EventType::Begin;
-        complete = sax.seq_seen && sax.fn_seen;
-        out.args.clear();  // a begin has no arguments
-    } else if (sax.type == "hello") {
-        out.type = EventType::Hello;
-        complete = true;
-    } else if (sax.type == "bye") {
-        out.type = EventType::Bye;
-        out.lost = sax.lost_field_;
-        complete = sax.calls_seen && sax.lost_seen;
-    } else if (sax.type == "lost") {
-        out.type = EventType::Lost;
-        out.lost = sax.count_field_;
-        complete = sax.count_seen;
     }
-    if (!complete) return reference(line, out, message, dom);
-    // Members of other event types are not facts of this one.
-    if (out.type != EventType::Call) {
-        out.dur_ns = 0;
-        out.rv = 0;
-        out.reader.reset();
-        out.args.clear();
-        if (out.type != EventType::Begin) {
-            out.seq = 0;
-            out.fn.clear();
-            out.ctx.reset();
-        }
-    }
-    if (out.type == EventType::Call) out.card.reset();
-    if (out.type != EventType::Hello) {
-        out.ppid = 0;
-        out.uid = -1;
-        out.exe.clear();
-        out.via.clear();
-        out.backend.clear();
-        out.spy.clear();
-        out.argv.clear();
-    }
-    if (out.type != EventType::Bye) out.calls = 0;
-    if (out.type != EventType::Bye && out.type != EventType::Lost) out.lost = 0;
     return std::nullopt;
 }
 

@@ -7,19 +7,19 @@
 
 namespace pcscspy {
 
-bool mask_call_secrets(std::string_view fn, nlohmann::json& in, std::span<const Feature> features,
+bool mask_call_secrets(std::optional<PcscFunction> fn, nlohmann::json& in, std::span<const Feature> features,
                        AppletKind applet) {
     if (!in.is_object()) return false;
     auto buf = in.find("pbSendBuffer");
     if (buf == in.end() || !buf->is_string()) return false;
     HexParse bytes = parse_hex(buf->get_ref<const std::string&>());
     if (!bytes.ok()) return false;
-    if (fn == "SCardTransmit") {
+    if (fn == PcscFunction::SCardTransmit) {
         if (redact_in_place(bytes.bytes, applet).empty()) return false;
         *buf = to_hex(bytes.bytes);
         return true;
     }
-    if (fn == "SCardControl") {
+    if (fn == PcscFunction::SCardControl) {
         auto code = in.find("dwControlCode");
         if (code == in.end() || !code->is_number_integer()) return false;
         const Feature* f = find_feature_by_code(features, code->get<uint64_t>());

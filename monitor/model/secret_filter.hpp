@@ -4,11 +4,13 @@
 // Which commands carry secrets is protocol/secrets.hpp's and part10.hpp's call.
 #pragma once
 
+#include <optional>
 #include <span>
 
 #include <nlohmann/json.hpp>
 
 #include "protocol/aid.hpp"
+#include "protocol/pcsc_functions.hpp"
 #include "protocol/pcsc_names.hpp"
 
 namespace pcscspy {
@@ -16,7 +18,7 @@ namespace pcscspy {
 // Masks in place; true when something was masked. `features`: the part 10
 // features of the card's reader (to know which control codes carry PINs).
 // `applet`: selected on the card handle (secrets differ per applet).
-bool mask_call_secrets(std::string_view fn, nlohmann::json& in, std::span<const Feature> features = {},
+bool mask_call_secrets(std::optional<PcscFunction> fn, nlohmann::json& in, std::span<const Feature> features = {},
                        AppletKind applet = AppletKind::Unknown);
 
 }  // namespace pcscspy

@@ -49,11 +49,13 @@ std::string SessionModel::card_name_of(ByteView atr) const {
     return names.empty() ? std::string() : names.front();
 }
 
-bool SessionModel::is_error(std::string_view fn, int64_t rv) {
+bool SessionModel::is_error(std::optional<PcscFunction> fn, int64_t rv) {
     if (rv == 0) return false;
-    if (fn == "SCardGetStatusChange" && (rv_is(rv, SCARD_E_TIMEOUT) || rv_is(rv, SCARD_E_CANCELLED))) return false;
+    if (has_effect(fn, Effect::WaitsForChange) && (rv_is(rv, SCARD_E_TIMEOUT) || rv_is(rv, SCARD_E_CANCELLED))) return false;
     return true;
 }
+
+bool SessionModel::is_error(std::string_view fn, int64_t rv) { return is_error(function_by_name(fn), rv); }
 
 IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* event) {
     if (auto err = read_event_facts(line, scratch_, nullptr, event)) {
@@ -165,13 +167,7 @@ void SessionModel::apply_hello(const EventFacts& f, std::string_view raw) {
     }
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
     p.hello_seen = true;
-    p.ppid = f.ppid;
-    p.uid = f.uid;
-    p.exe = f.exe;
-    p.argv = f.argv;
-    p.via = f.via;
-    p.backend = f.backend;
-    p.spy = f.spy;
+    static_cast<HelloFields&>(p) = f.hello;
     p.start_us = f.h.ts_us;
     p.last_us = std::max(p.last_us, f.h.ts_us);
     kept_events_.push_back({event_count_, std::string(raw)});
@@ -180,24 +176,25 @@ void SessionModel::apply_hello(const EventFacts& f, std::string_view raw) {
 void SessionModel::apply_begin(const EventFacts& f) {
     ++counters_.begins;
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
-    p.in_flight[f.seq] = InFlightCall{f.seq, f.fn, f.h.tid, f.h.ts_us, f.ctx, f.card};
+    const BeginFields& b = f.begin;
+    p.in_flight[b.seq] = InFlightCall{b.seq, b.fn, f.h.tid, f.h.ts_us, b.ctx, b.card};
     p.activity.last_begin_us = std::max(p.activity.last_begin_us, f.h.ts_us);
     p.last_us = std::max(p.last_us, f.h.ts_us);
     ThreadInfo& t = p.threads[f.h.tid];
     t.last_ts_us = std::max(t.last_ts_us, f.h.ts_us);
     // The reader of a card handle is busy too.
-    if (f.card)
-        if (auto it = p.cards.find(*f.card); it != p.cards.end() && it->second.reader >= 0)
+    if (b.card)
+        if (auto it = p.cards.find(*b.card); it != p.cards.end() && it->second.reader >= 0)
             readers_[it->second.reader].activity.last_begin_us = f.h.ts_us;
 }
 
 void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
-    p.bye_calls = f.calls;
+    p.bye_calls = f.bye.calls;
     // bye carries the process's total of lost events; count what lost events did not.
-    if (f.lost > p.lost_events) {
-        counters_.lost_events += f.lost - p.lost_events;
-        p.lost_events = f.lost;
+    if (f.bye.lost > p.lost_events) {
+        counters_.lost_events += f.bye.lost - p.lost_events;
+        p.lost_events = f.bye.lost;
     }
     kept_events_.push_back({event_count_, std::string(raw)});
     end_process(p, ProcessState::Exited, f.h.ts_us);
@@ -205,8 +202,8 @@ void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
 
 void SessionModel::apply_lost(const EventFacts& f, std::string_view raw) {
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
-    p.lost_events += f.lost;
-    counters_.lost_events += f.lost;
+    p.lost_events += f.lost.count;
+    counters_.lost_events += f.lost.count;
     kept_events_.push_back({event_count_, std::string(raw)});
 }
 
@@ -236,32 +233,26 @@ void SessionModel::finish() {
 }
 
 const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view raw) {
+    const CallFields& c = f.call;
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
-    p.in_flight.erase(f.seq);
-    size_t fn_index = function_stats_.index_of(f.fn);
+    p.in_flight.erase(c.seq);
+    size_t fn_index = f.function ? static_cast<size_t>(*f.function) : function_stats_.index_of(c.fn);
     if (fn_index >= kFunctionCount) ++counters_.unknown_functions;
-    const bool error = is_error(f.fn, f.rv);
-    const bool ok = f.rv == 0;
-    const int64_t end_us = f.h.ts_us + f.dur_ns / 1000;
+    const bool error = is_error(f.function, c.rv);
+    const bool ok = c.rv == 0;
+    const int64_t end_us = f.h.ts_us + c.dur_ns / 1000;
     latest_ts_us_ = std::max(latest_ts_us_, end_us);
-
-    int reader = -1;
-    if (f.reader && !f.reader->empty()) {
-        reader = reader_index(*f.reader);
-    } else if (f.args.hCard) {
-        if (auto it = p.cards.find(*f.args.hCard); it != p.cards.end()) reader = it->second.reader;
-    }
-    if (reader < 0 && f.fn == "SCardConnect" && f.args.szReader) reader = reader_index(*f.args.szReader);
+    const int reader = call_reader(p, f);
 
     checker_.on_call(p, f, error);
 
     FunctionStats& fs = function_stats_.row(fn_index);
-    fs.stats.add(f.dur_ns, error);
-    fs.durations.add(f.dur_ns);
-    p.stats.add(f.dur_ns, error);
+    fs.stats.add(c.dur_ns, error);
+    fs.durations.add(c.dur_ns);
+    p.stats.add(c.dur_ns, error);
     p.rate.add(f.h.ts_us);
     p.last_us = std::max(p.last_us, end_us);
-    p.last_seq = std::max(p.last_seq, f.seq);
+    p.last_seq = std::max(p.last_seq, c.seq);
     (error ? p.activity.last_error_us : p.activity.last_success_us) = end_us;
     ThreadInfo& t = p.threads[f.h.tid];
     ++t.calls;
@@ -270,10 +261,10 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     CallRecord rec;
     rec.ordinal = ++counters_.calls;
     rec.position = event_count_;
-    rec.seq = f.seq;
+    rec.seq = c.seq;
     rec.ts_us = f.h.ts_us;
-    rec.dur_ns = f.dur_ns;
-    rec.rv = f.rv;
+    rec.dur_ns = c.dur_ns;
+    rec.rv = c.rv;
     rec.pid = f.h.pid;
     rec.tid = f.h.tid;
     rec.process = static_cast<uint32_t>(p.index);
@@ -282,15 +273,28 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     rec.handle = f.args.hCard.value_or(f.args.hContext.value_or(0));
 
     update_handles(p, f, ok, reader);
-    // Connect may have named the reader; update_handles does not change `reader`.
     update_readers(p, f, ok, reader, rec);
     if (reader >= 0) {
         ReaderInfo& r = readers_[reader];
-        r.stats.add(f.dur_ns, error);
+        r.stats.add(c.dur_ns, error);
         (error ? r.activity.last_error_us : r.activity.last_success_us) = end_us;
     }
     rec.reader = static_cast<int16_t>(reader < INT16_MAX ? reader : -1);
+    return keep_call(std::move(rec), raw);
+}
 
+// The reader a call is on: named by the event, else its card handle's, else the
+// one a call that creates a card handle connects to.
+int SessionModel::call_reader(const ProcessInfo& p, const EventFacts& f) {
+    if (f.call.reader && !f.call.reader->empty()) return reader_index(*f.call.reader);
+    if (f.args.hCard)
+        if (auto it = p.cards.find(*f.args.hCard); it != p.cards.end() && it->second.reader >= 0)
+            return it->second.reader;
+    if (has_effect(f.function, Effect::CreatesCard) && f.args.szReader) return reader_index(*f.args.szReader);
+    return -1;
+}
+
+const CallRecord* SessionModel::keep_call(CallRecord rec, std::string_view raw) {
     if (options_.history == 0) {
         ++counters_.evicted_calls;
         std::string raw_buffer = std::move(last_call_.raw);  // reuses its capacity line after line
@@ -308,30 +312,32 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     return &calls_.back();
 }
 
+// What the call's effects (protocol/pcsc_api.def) do to the process's contexts,
+// card handles and autoallocated memory.
 void SessionModel::update_handles(ProcessInfo& p, const EventFacts& f, bool ok, int reader) {
     const CallArgumentFacts& a = f.args;
+    const uint64_t seq = f.call.seq;
+    const auto does = [&](Effect e) { return has_effect(f.function, e); };
     for (int64_t ptr : a.allocations) p.allocations.insert(ptr);
-    if (f.fn == "SCardEstablishContext") {
-        if (ok && a.out_context) p.contexts[*a.out_context] = ContextInfo{f.seq, false, 0};
+    if (does(Effect::CreatesContext)) {
+        if (ok && a.out_context) p.contexts[*a.out_context] = ContextInfo{seq, false, 0};
         return;
     }
-    if (f.fn == "SCardReleaseContext") {
+    if (does(Effect::EndsContext)) {
         if (ok && a.hContext) {
             ContextInfo& c = p.contexts[*a.hContext];
             c.released = true;
-            c.released_seq = f.seq;
+            c.released_seq = seq;
         }
         return;
     }
-    if (f.fn == "SCardFreeMemory") {
-        if (ok && a.pvMem) p.allocations.erase(*a.pvMem);
-    }
-    if (f.fn == "SCardConnect") {
+    if (does(Effect::FreesMemory) && ok && a.pvMem) p.allocations.erase(*a.pvMem);
+    if (does(Effect::CreatesCard)) {
         if (ok && a.out_card) {
             CardInfo c;
             c.context = a.hContext.value_or(0);
             c.reader = reader;
-            c.connected_seq = f.seq;
+            c.connected_seq = seq;
             c.protocol = a.out_protocol.value_or(0);
             p.cards[*a.out_card] = c;
         }
@@ -340,7 +346,12 @@ void SessionModel::update_handles(ProcessInfo& p, const EventFacts& f, bool ok, 
     // A handle in use that this process got before it was traced: learn it, so
     // that its reader and later misuse are known (not reported as leaked).
     if (ok && a.hContext && !p.contexts.count(*a.hContext)) p.contexts[*a.hContext] = ContextInfo{};
-    if (!a.hCard) return;
+    if (a.hCard) update_card_handle(p, f, ok, reader);
+}
+
+void SessionModel::update_card_handle(ProcessInfo& p, const EventFacts& f, bool ok, int reader) {
+    const CallArgumentFacts& a = f.args;
+    const auto does = [&](Effect e) { return has_effect(f.function, e); };
     auto it = p.cards.find(*a.hCard);
     if (it == p.cards.end()) {
         if (!ok) return;
@@ -357,131 +368,159 @@ void SessionModel::update_handles(ProcessInfo& p, const EventFacts& f, bool ok, 
             if (r.transaction_pid && r.transaction_process == p.index) r.transaction_pid.reset();
         }
     };
-    if (f.fn == "SCardReconnect") {
+    if (does(Effect::ResetsCard)) {
         if (a.out_protocol) card.protocol = *a.out_protocol;
         if (card.decoder) card.decoder->reset();  // the card was reset: nothing selected
-    } else if (f.fn == "SCardDisconnect") {
+    } else if (does(Effect::EndsCard)) {
         card.disconnected = true;
-        card.disconnected_seq = f.seq;
+        card.disconnected_seq = f.call.seq;
         if (card.transaction) release_reader_transaction();
         card.transaction.reset();
-    } else if (f.fn == "SCardBeginTransaction") {
-        card.transaction = TransactionInfo{f.seq, f.h.ts_us + f.dur_ns / 1000};
+    } else if (does(Effect::BeginsTransaction)) {
+        card.transaction = TransactionInfo{f.call.seq, f.h.ts_us + f.call.dur_ns / 1000};
         if (card.reader >= 0) {
             ReaderInfo& r = readers_[card.reader];
             r.transaction_pid = p.pid;
             r.transaction_process = p.index;
             r.transaction_since_us = card.transaction->since_us;
         }
-    } else if (f.fn == "SCardEndTransaction") {
+    } else if (does(Effect::EndsTransaction)) {
         if (card.transaction) release_reader_transaction();
         card.transaction.reset();
         if (a.dwDisposition.value_or(0) != 0 && card.decoder) card.decoder->reset();
     }
 }
 
+// What a call tells about the readers and their cards, by function.
 void SessionModel::update_readers(ProcessInfo& p, const EventFacts& f, bool ok, int reader, CallRecord& rec) {
     const CallArgumentFacts& a = f.args;
-    auto card_gone = [&](int idx) {
-        ReaderInfo& r = readers_[idx];
-        r.card_present = false;
-        r.atr.clear();
-        r.card_name.clear();
-    };
-    auto card_here = [&](int idx, std::string_view atr_hex) {
-        ReaderInfo& r = readers_[idx];
-        r.card_present = true;
-        if (!atr_hex.empty()) {
-            Bytes atr = bytes_of(atr_hex);
-            if (atr != r.atr) {
-                r.atr = std::move(atr);
-                r.card_name = card_name_of(r.atr);
-            }
-        }
-    };
-
-    if (f.fn == "SCardTransmit") {
-        if (a.send_hex) {
-            rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
-            int cla = hex_byte(*a.send_hex, 0), ins = hex_byte(*a.send_hex, 1), p1 = hex_byte(*a.send_hex, 2),
-                p2 = hex_byte(*a.send_hex, 3);
-            if (cla >= 0 && ins >= 0 && p1 >= 0 && p2 >= 0) {
-                rec.flags |= CallRecord::kHasApdu;
-                rec.cla = static_cast<uint8_t>(cla);
-                rec.ins = static_cast<uint8_t>(ins);
-                rec.p1 = static_cast<uint8_t>(p1);
-                rec.p2 = static_cast<uint8_t>(p2);
-            }
-        }
-        if (ok && a.recv_hex) {
-            rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
-            if (rec.received >= 2) {
-                int sw1 = hex_byte(*a.recv_hex, rec.received - 2), sw2 = hex_byte(*a.recv_hex, rec.received - 1);
-                if (sw1 >= 0 && sw2 >= 0) {
-                    rec.flags |= CallRecord::kHasSw;
-                    rec.sw = static_cast<uint16_t>(sw1 << 8 | sw2);
-                }
-            }
-        }
-        if (rec.has_apdu() && a.hCard)
-            if (auto it = p.cards.find(*a.hCard); it != p.cards.end()) {
-                std::shared_ptr<ApduDecoder>& decoder = it->second.decoder;
-                if (!decoder) decoder = std::make_shared<ApduDecoder>();
-                DecodedExchange d = decoder->feed(bytes_of(*a.send_hex), ok && a.recv_hex ? bytes_of(*a.recv_hex) : Bytes{},
-                                                  f.seq);
-                rec.applet = applet_index(d.applet_name);
-                rec.applet_kind = static_cast<uint8_t>(d.applet);
-                if (d.is_secret()) rec.flags |= CallRecord::kSecret;
-                rec.apdu = d.summary();
-            }
-        p.apdus += ok ? 1 : 0;
-        if (reader >= 0 && ok) {
-            ReaderInfo& r = readers_[reader];
-            ++r.apdus;
-            r.bytes_sent += rec.sent;
-            r.bytes_received += rec.received;
-            if (rec.has_sw()) {
-                r.last_sw = rec.sw;
-                ++r.sw_classes[static_cast<size_t>(describe_sw(rec.sw).cls)];
-            }
-        }
-    } else if (f.fn == "SCardControl") {
-        if (a.send_hex) rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
-        if (ok && a.recv_hex) rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
-        if (ok && reader >= 0 && a.dwControlCode == kGetFeatureRequest && a.recv_hex) {
-            auto parsed = parse_feature_list(bytes_of(*a.recv_hex));
-            readers_[reader].features = std::move(parsed.value);
-        }
-    } else if (f.fn == "SCardListReaders") {
-        if (ok)
-            for (const std::string& name : a.readers_listed)
-                if (!is_pnp_notification(name)) reader_index(name);
-    } else if (f.fn == "SCardGetStatusChange") {
-        if (ok || rv_is(f.rv, SCARD_E_TIMEOUT)) {
-            for (const ReaderStateFacts& s : a.reader_states) {
-                if (!s.event_state || s.reader.empty() || is_pnp_notification(s.reader)) continue;
-                int64_t es = *s.event_state;
-                if (es & SCARD_STATE_UNKNOWN) continue;
-                int idx = reader_index(s.reader);
-                readers_[idx].event_state = es;
-                if (es & SCARD_STATE_PRESENT) card_here(idx, s.atr_hex);
-                else if (es & SCARD_STATE_EMPTY) card_gone(idx);
-            }
-        }
-    } else if (f.fn == "SCardStatus") {
-        int idx = reader;
-        if (ok && a.reader_name_out && !a.reader_name_out->empty()) idx = reader_index(*a.reader_name_out);
-        if (ok && idx >= 0 && a.out_state) {
-            if (*a.out_state & SCARD_ABSENT) card_gone(idx);
-            else if (*a.out_state & (SCARD_PRESENT | SCARD_SWALLOWED | SCARD_POWERED | SCARD_NEGOTIABLE | SCARD_SPECIFIC))
-                card_here(idx, a.atr_hex.value_or(""));
-        }
-    } else if (f.fn == "SCardConnect") {
-        // A direct connection reaches the reader, card or not.
-        if (ok && reader >= 0 && a.dwShareMode != SCARD_SHARE_DIRECT) card_here(reader, "");
+    const int64_t rv = f.call.rv;
+    if (f.function) switch (*f.function) {
+        case PcscFunction::SCardTransmit: apply_transmit(p, f, ok, reader, rec); break;
+        case PcscFunction::SCardControl: apply_control(f, ok, reader, rec); break;
+        case PcscFunction::SCardListReaders:
+            if (ok)
+                for (const std::string& name : a.readers_listed)
+                    if (!is_pnp_notification(name)) reader_index(name);
+            break;
+        case PcscFunction::SCardGetStatusChange:
+            if (ok || rv_is(rv, SCARD_E_TIMEOUT)) apply_reader_states(a.reader_states);
+            break;
+        case PcscFunction::SCardStatus: apply_status(a, ok, reader); break;
+        case PcscFunction::SCardConnect:
+            // A direct connection reaches the reader, card or not.
+            if (ok && reader >= 0 && a.dwShareMode != SCARD_SHARE_DIRECT) card_present(reader, "");
+            break;
+        default: break;
     }
     // Errors that say the card left (any call on the reader).
-    if (reader >= 0 && (rv_is(f.rv, SCARD_W_REMOVED_CARD) || rv_is(f.rv, SCARD_E_NO_SMARTCARD))) card_gone(reader);
+    if (reader >= 0 && (rv_is(rv, SCARD_W_REMOVED_CARD) || rv_is(rv, SCARD_E_NO_SMARTCARD))) card_gone(reader);
+}
+
+void SessionModel::card_gone(int reader) {
+    ReaderInfo& r = readers_[reader];
+    r.card_present = false;
+    r.atr.clear();
+    r.card_name.clear();
+}
+
+void SessionModel::card_present(int reader, std::string_view atr_hex) {
+    ReaderInfo& r = readers_[reader];
+    r.card_present = true;
+    if (atr_hex.empty()) return;
+    Bytes atr = bytes_of(atr_hex);
+    if (atr != r.atr) {
+        r.atr = std::move(atr);
+        r.card_name = card_name_of(r.atr);
+    }
+}
+
+// A transmit: the APDU's header and status word into the record, the exchange
+// decoded in its handle's applet context, the reader's counters.
+void SessionModel::apply_transmit(ProcessInfo& p, const EventFacts& f, bool ok, int reader, CallRecord& rec) {
+    const CallArgumentFacts& a = f.args;
+    record_apdu(a, ok, rec);
+    if (rec.has_apdu() && a.hCard)
+        if (auto it = p.cards.find(*a.hCard); it != p.cards.end()) {
+            std::shared_ptr<ApduDecoder>& decoder = it->second.decoder;
+            if (!decoder) decoder = std::make_shared<ApduDecoder>();
+            DecodedExchange d = decoder->feed(bytes_of(*a.send_hex), ok && a.recv_hex ? bytes_of(*a.recv_hex) : Bytes{},
+                                              f.call.seq);
+            rec.applet = applet_index(d.applet_name);
+            rec.applet_kind = static_cast<uint8_t>(d.applet);
+            if (d.is_secret()) rec.flags |= CallRecord::kSecret;
+            rec.apdu = d.summary();
+        }
+    p.apdus += ok ? 1 : 0;
+    if (reader < 0 || !ok) return;
+    ReaderInfo& r = readers_[reader];
+    ++r.apdus;
+    r.bytes_sent += rec.sent;
+    r.bytes_received += rec.received;
+    if (rec.has_sw()) {
+        r.last_sw = rec.sw;
+        ++r.sw_classes[static_cast<size_t>(describe_sw(rec.sw).cls)];
+    }
+}
+
+void SessionModel::record_apdu(const CallArgumentFacts& a, bool ok, CallRecord& rec) {
+    if (a.send_hex) {
+        rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
+        int cla = hex_byte(*a.send_hex, 0), ins = hex_byte(*a.send_hex, 1), p1 = hex_byte(*a.send_hex, 2),
+            p2 = hex_byte(*a.send_hex, 3);
+        if (cla >= 0 && ins >= 0 && p1 >= 0 && p2 >= 0) {
+            rec.flags |= CallRecord::kHasApdu;
+            rec.cla = static_cast<uint8_t>(cla);
+            rec.ins = static_cast<uint8_t>(ins);
+            rec.p1 = static_cast<uint8_t>(p1);
+            rec.p2 = static_cast<uint8_t>(p2);
+        }
+    }
+    if (ok && a.recv_hex) {
+        rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
+        if (rec.received >= 2) {
+            int sw1 = hex_byte(*a.recv_hex, rec.received - 2), sw2 = hex_byte(*a.recv_hex, rec.received - 1);
+            if (sw1 >= 0 && sw2 >= 0) {
+                rec.flags |= CallRecord::kHasSw;
+                rec.sw = static_cast<uint16_t>(sw1 << 8 | sw2);
+            }
+        }
+    }
+}
+
+// A control: its byte counts, and the reader's part 10 features when it answers
+// CM_IOCTL_GET_FEATURE_REQUEST.
+void SessionModel::apply_control(const EventFacts& f, bool ok, int reader, CallRecord& rec) {
+    const CallArgumentFacts& a = f.args;
+    if (a.send_hex) rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
+    if (ok && a.recv_hex) rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
+    if (ok && reader >= 0 && a.dwControlCode == kGetFeatureRequest && a.recv_hex) {
+        auto parsed = parse_feature_list(bytes_of(*a.recv_hex));
+        readers_[reader].features = std::move(parsed.value);
+    }
+}
+
+// SCardGetStatusChange's answer: each named reader's state, card and ATR.
+void SessionModel::apply_reader_states(const std::vector<ReaderStateFacts>& states) {
+    for (const ReaderStateFacts& s : states) {
+        if (!s.event_state || s.reader.empty() || is_pnp_notification(s.reader)) continue;
+        int64_t es = *s.event_state;
+        if (es & SCARD_STATE_UNKNOWN) continue;
+        int idx = reader_index(s.reader);
+        readers_[idx].event_state = es;
+        if (es & SCARD_STATE_PRESENT) card_present(idx, s.atr_hex);
+        else if (es & SCARD_STATE_EMPTY) card_gone(idx);
+    }
+}
+
+// SCardStatus: the card of the handle's reader (named in the answer, else known).
+void SessionModel::apply_status(const CallArgumentFacts& a, bool ok, int reader) {
+    int idx = reader;
+    if (ok && a.reader_name_out && !a.reader_name_out->empty()) idx = reader_index(*a.reader_name_out);
+    if (!ok || idx < 0 || !a.out_state) return;
+    if (*a.out_state & SCARD_ABSENT) card_gone(idx);
+    else if (*a.out_state & (SCARD_PRESENT | SCARD_SWALLOWED | SCARD_POWERED | SCARD_NEGOTIABLE | SCARD_SPECIFIC))
+        card_present(idx, a.atr_hex.value_or(""));
 }
 
 std::optional<DecodedExchange> SessionModel::decode_exchange(uint64_t ordinal) const {

@@ -104,6 +104,10 @@ public:
     // Per function, exact for the whole session.
     const FunctionStatsTable& function_stats() const { return function_stats_; }
     std::string_view function_name(const CallRecord& c) const { return function_stats_.rows()[c.fn].name; }
+    // The traced function a call was, nullopt for a name that is not one of them.
+    static std::optional<PcscFunction> function(const CallRecord& c) {
+        return c.fn < kFunctionCount ? std::optional(static_cast<PcscFunction>(c.fn)) : std::nullopt;
+    }
 
     // The kept calls, oldest first; ordinals are 1-based and never reused, so a
     // selection survives eviction (call_at returns nullptr once it is gone).
@@ -135,8 +139,10 @@ public:
     const std::vector<KeptEvent>& kept_events() const { return kept_events_; }
 
     // Whether a call's result counts as an error: any rv but SCARD_S_SUCCESS,
-    // except SCardGetStatusChange's SCARD_E_TIMEOUT and SCARD_E_CANCELLED (the
-    // expected "nothing changed" and "cancelled by SCardCancel" answers).
+    // except SCARD_E_TIMEOUT and SCARD_E_CANCELLED of a function that waits for
+    // a change (SCardGetStatusChange: the expected "nothing changed" and
+    // "cancelled by SCardCancel" answers).
+    static bool is_error(std::optional<PcscFunction> fn, int64_t rv);
     static bool is_error(std::string_view fn, int64_t rv);
 
     // ---- restoring a session document (statistics exact beyond its kept events)
@@ -158,8 +164,18 @@ private:
     const CallRecord* apply_call(const EventFacts& f, std::string_view raw);
     void apply_bye(const EventFacts& f, std::string_view raw);
     void apply_lost(const EventFacts& f, std::string_view raw);
+    int call_reader(const ProcessInfo& p, const EventFacts& f);
+    const CallRecord* keep_call(CallRecord rec, std::string_view raw);
     void update_handles(ProcessInfo& p, const EventFacts& f, bool ok, int reader);
+    void update_card_handle(ProcessInfo& p, const EventFacts& f, bool ok, int reader);
     void update_readers(ProcessInfo& p, const EventFacts& f, bool ok, int reader, CallRecord& rec);
+    void card_gone(int reader);
+    void card_present(int reader, std::string_view atr_hex);
+    void apply_transmit(ProcessInfo& p, const EventFacts& f, bool ok, int reader, CallRecord& rec);
+    static void record_apdu(const CallArgumentFacts& a, bool ok, CallRecord& rec);
+    void apply_control(const EventFacts& f, bool ok, int reader, CallRecord& rec);
+    void apply_reader_states(const std::vector<ReaderStateFacts>& states);
+    void apply_status(const CallArgumentFacts& a, bool ok, int reader);
     void end_process(ProcessInfo& p, ProcessState state, int64_t ts_us);
 
     ModelOptions options_;

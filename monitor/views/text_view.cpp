@@ -90,7 +90,8 @@ std::string TextView::format_call(const SessionModel& model, const CallRecord& c
     }
     std::span<const Feature> features;
     if (call.reader >= 0) features = model.readers()[static_cast<size_t>(call.reader)].features;
-    if (!o_.show_secrets) mask_call_secrets(fn, in, features, static_cast<AppletKind>(call.applet_kind));
+    if (!o_.show_secrets)
+        mask_call_secrets(SessionModel::function(call), in, features, static_cast<AppletKind>(call.applet_kind));
     ArgumentStyle style;
     style.features = features;
     if (o_.diffable)

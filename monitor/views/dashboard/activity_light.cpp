@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/pcsc_functions.hpp"
+
 namespace pcscspy::dashboard {
 
 std::string_view light_character(LightKind kind) {
@@ -29,6 +31,6 @@ bool light_is_fading(const Light& light) {
     return light.kind == LightKind::Success || light.kind == LightKind::Error;
 }
 
-bool is_calm_wait(std::string_view fn) { return fn == "SCardGetStatusChange"; }
+bool is_calm_wait(std::string_view fn) { return has_effect(function_by_name(fn), Effect::WaitsForChange); }
 
 }  // namespace pcscspy::dashboard

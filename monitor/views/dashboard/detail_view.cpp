@@ -171,7 +171,8 @@ std::vector<StyledLine> detail_lines(const SessionModel& model, const CallRecord
     nlohmann::json out = event ? event->out : nlohmann::json::object();
     std::span<const Feature> features;
     if (reader) features = reader->features;
-    if (!show_secrets) mask_call_secrets(fn, in, features, static_cast<AppletKind>(call.applet_kind));
+    if (!show_secrets)
+        mask_call_secrets(SessionModel::function(call), in, features, static_cast<AppletKind>(call.applet_kind));
 
     w.section("Arguments");
     ArgumentStyle style;
