@@ -222,6 +222,62 @@ void CallEncoder::reader(const char* name, size_t n) {
     string_value(name, n);
 }
 
+// An output pointer before the call: only a NULL one is worth saying (null);
+// what it points to is written after the call.
+void CallEncoder::null_if_absent(std::string_view name, uint64_t pointer) {
+    if (pointer != 0) return;
+    w_.key(name);
+    w_.null();
+}
+
+// A length passed by pointer: its value before the call is the buffer's
+// capacity, unless it asks the library to allocate the buffer.
+void CallEncoder::length_in_out_value(const void* length, ArgCapture& capture) {
+    const auto* p = static_cast<const DWORD*>(length);
+    if (p == nullptr) {
+        w_.null();
+    } else if (*p == SCARD_AUTOALLOCATE) {
+        capture.autoalloc = true;
+        w_.string(kAutoallocate);
+    } else {
+        capture.before = *p;
+        w_.unsigned_integer(*p);
+    }
+}
+
+// A multi-string passed in: no length comes with it, it ends at the first empty string.
+void CallEncoder::multi_string_in_value(std::string_view name, const char* p) {
+    if (p == nullptr) {
+        w_.null();
+        return;
+    }
+    size_t n = 0;
+    while (n + 1 < kMaxStringRead && !(p[n] == '\0' && (n == 0 || p[n - 1] == '\0'))) ++n;
+    multi_string_value(name, p, n);
+}
+
+// A buffer passed in, within its real bounds; an APDU command masked when the
+// policy says so (then <name>_redacted follows).
+void CallEncoder::buffer_in_value(PcscFunction fn, std::string_view name, const uint8_t* p, uint64_t length,
+                                  const RedactPolicy& redact) {
+    if (p == nullptr) {
+        w_.null();
+        return;
+    }
+    size_t n = length;
+    if (n > kMaxBufferRead) {
+        n = 0;
+        note(Note::Clamped, Phase::In, name);
+    }
+    if (redact.redact && is_apdu_command(fn, name) && redact.redact(p, n, redact.scratch)) {
+        hex_value(name, redact.scratch, n);
+        suffixed_key(name, "_redacted");
+        w_.boolean(true);
+        return;
+    }
+    hex_value(name, p, n);
+}
+
 void CallEncoder::in_arg(PcscFunction fn, const ArgSpec& a, size_t i, const uint64_t* values,
                          ArgCapture* captures, const RedactPolicy& redact) {
     const uint64_t v = values[i];
@@ -246,10 +302,7 @@ void CallEncoder::in_arg(PcscFunction fn, const ArgSpec& a, size_t i, const uint
         case ArgKind::DwordOut:
         case ArgKind::BytesReturned:
         case ArgKind::BufferOutCap:
-            if (v == 0) {
-                w_.key(a.name);
-                w_.null();
-            }
+            null_if_absent(a.name, v);
             return;
         case ArgKind::StringOut:
         case ArgKind::MultiStringOut:
@@ -257,64 +310,25 @@ void CallEncoder::in_arg(PcscFunction fn, const ArgSpec& a, size_t i, const uint
             // Autoallocation is asked through the length that goes with the buffer.
             const auto* len = as_ptr<DWORD>(values[a.related]);
             captures[i].autoalloc = len != nullptr && *len == SCARD_AUTOALLOCATE;
-            if (v == 0) {
-                w_.key(a.name);
-                w_.null();
-            }
+            null_if_absent(a.name, v);
             return;
         }
-        case ArgKind::LengthInOut: {
+        case ArgKind::LengthInOut:
             w_.key(a.name);
-            const auto* p = as_ptr<DWORD>(v);
-            if (p == nullptr) {
-                w_.null();
-            } else if (*p == SCARD_AUTOALLOCATE) {
-                captures[i].autoalloc = true;
-                w_.string(kAutoallocate);
-            } else {
-                captures[i].before = *p;
-                w_.unsigned_integer(*p);
-            }
+            length_in_out_value(as_ptr<DWORD>(v), captures[i]);
             return;
-        }
         case ArgKind::String:
             w_.key(a.name);
             c_string_value(a.name, as_ptr<char>(v));
             return;
-        case ArgKind::MultiStringIn: {
+        case ArgKind::MultiStringIn:
             w_.key(a.name);
-            const char* p = as_ptr<char>(v);
-            if (p == nullptr) {
-                w_.null();
-                return;
-            }
-            // No length comes with it: it ends at the first empty string.
-            size_t n = 0;
-            while (n + 1 < kMaxStringRead && !(p[n] == '\0' && (n == 0 || p[n - 1] == '\0'))) ++n;
-            multi_string_value(a.name, p, n);
+            multi_string_in_value(a.name, as_ptr<char>(v));
             return;
-        }
-        case ArgKind::BufferIn: {
+        case ArgKind::BufferIn:
             w_.key(a.name);
-            const auto* p = as_ptr<uint8_t>(v);
-            if (p == nullptr) {
-                w_.null();
-                return;
-            }
-            size_t n = values[a.related];
-            if (n > kMaxBufferRead) {
-                n = 0;
-                note(Note::Clamped, Phase::In, a.name);
-            }
-            if (redact.redact && is_apdu_command(fn, a.name) && redact.redact(p, n, redact.scratch)) {
-                hex_value(a.name, redact.scratch, n);
-                suffixed_key(a.name, "_redacted");
-                w_.boolean(true);
-                return;
-            }
-            hex_value(a.name, p, n);
+            buffer_in_value(fn, a.name, as_ptr<uint8_t>(v), values[a.related], redact);
             return;
-        }
         case ArgKind::IoRequest:
         case ArgKind::IoRequestOut:
             w_.key(a.name);

@@ -75,6 +75,11 @@ private:
     void pointer_value(uint64_t p);
     void suffixed_key(std::string_view name, std::string_view suffix);
 
+    void null_if_absent(std::string_view name, uint64_t pointer);
+    void length_in_out_value(const void* length, ArgCapture& capture);  // a DWORD*
+    void multi_string_in_value(std::string_view name, const char* p);
+    void buffer_in_value(PcscFunction fn, std::string_view name, const uint8_t* p, uint64_t length,
+                         const RedactPolicy& redact);
     void in_arg(PcscFunction fn, const ArgSpec& a, size_t i, const uint64_t* values, ArgCapture* captures,
                 const RedactPolicy& redact);
     void out_arg(const ArgSpec& a, size_t i, const uint64_t* values, const ArgCapture* captures, int64_t rv);
