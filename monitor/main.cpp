@@ -4,12 +4,15 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "monitor/app/dashboard_entry.hpp"
 #include "monitor/app/monitor_session.hpp"
 #include "monitor/app/options.hpp"
 #include "monitor/app/text_mode.hpp"
 #include "monitor/views/terminal_text.hpp"
 #include "monitor/views/text_view.hpp"
+
+#ifdef PCSCSPY_HAVE_DASHBOARD
+#include "monitor/app/dashboard_host.hpp"
+#endif
 
 using namespace pcscspy;
 
@@ -17,7 +20,10 @@ namespace {
 
 #ifdef PCSCSPY_HAVE_DASHBOARD
 int run_default_view(MonitorSession& session) {
-    int status = run_dashboard(session);
+    const Options& o = session.options();
+    SessionDashboardHost host(session);
+    // --no-color and NO_COLOR as in text mode (the terminal is known to be one).
+    int status = dashboard::run_dashboard(host, {use_color(o, true, std::getenv("NO_COLOR")), o.show_secrets});
     std::vector<std::string> problems = session.finish();
     print_session_problems(session, std::cerr);
     for (const std::string& p : problems) std::cerr << "pcscspy-top: " << TerminalText::clean(p) << "\n";

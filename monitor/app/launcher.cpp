@@ -24,13 +24,13 @@ std::string folder_of(const std::string& path) {
 
 std::optional<std::string> find_launcher(const std::string& self_exe) {
     std::string here = folder_of(self_exe);
-    // Installed side by side; or pcscspy-top in build/monitor with the launcher in
-    // build/run (or elsewhere in the build tree this binary came from).
+    // Relative to this executable, as pcscspy-run finds the interposer: installed
+    // side by side in the prefix's bin/, or in the build tree (build/monitor and
+    // build/run). Nothing of the build is compiled in: a relocated installation
+    // works, and an installed one never runs a build tree's launcher.
     const std::string candidates[] = {
         here + "/pcscspy-run",
         here + "/../run/pcscspy-run",
-        std::string(PCSCSPY_BUILD_DIR) + "/run/pcscspy-run",
-        std::string(PCSCSPY_BUILD_DIR) + "/pcscspy-run",
     };
     for (const std::string& c : candidates)
         if (executable(c)) return c;

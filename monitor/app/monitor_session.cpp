@@ -88,13 +88,11 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
     EventServer::Handlers h;
     h.line = [this](ConnectionStats& from, std::string_view line) {
         if (recorder_) recorder_->write_line(line);
-        nlohmann::json event;  // the arguments, parsed with the facts when a view prints calls
-        IngestResult r = model_.ingest_line(line, on_call_ ? &event : nullptr);
+        IngestResult r = ingest_and_notify(model_, line, on_call_);
         if (r.ok()) {
             from.event_pid = r.pid;
             from.owner = r.process;
         }
-        if (r.call && on_call_) on_call_(model_, *r.call, &event);
         return r.ok();
     };
     // Over-long lines and lines cut by a closing connection are bad lines too.

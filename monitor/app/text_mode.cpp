@@ -11,7 +11,7 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
     const ModelCounters& c = session.model().counters();
     if (session.replay_report())
         for (const std::string& l : damage_lines(*session.replay_report(), *session.options().replay))
-            err << "pcscspy-top: " << l << "\n";
+            err << "pcscspy-top: " << TerminalText::clean(l) << "\n";
     if (const EventServer* s = session.server()) {
         const ServerCounters& sc = s->counters();
         if (sc.refused)

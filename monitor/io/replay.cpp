@@ -9,7 +9,6 @@
 
 #include "monitor/io/session_document.hpp"
 #include "monitor/server/line_assembler.hpp"
-#include "monitor/views/terminal_text.hpp"
 
 namespace pcscspy {
 
@@ -25,15 +24,12 @@ void note(ReplayReport& r, uint64_t line, std::string message) {
 void ingest(ReplayReport& r, SessionModel& model, std::string_view line, const CallSink& on_call) {
     ++r.lines;
     if (line.empty()) return;  // blank lines (a hand-edited file) are not damage
-    // Whoever prints the calls needs their arguments: one parse serves both.
-    json event;
-    IngestResult res = model.ingest_line(line, on_call ? &event : nullptr);
+    IngestResult res = ingest_and_notify(model, line, on_call);
     if (!res.ok()) {
         note(r, r.lines, std::string(to_string(*res.error)));
         return;
     }
     ++r.events;
-    if (res.call && on_call) on_call(model, *res.call, &event);
 }
 
 void replay_recording(int fd, std::string first_chunk, ReplayReport& r, SessionModel& model, const CallSink& on_call) {
@@ -139,18 +135,16 @@ ReplayReport replay_file(const std::string& path, SessionModel& model, const Cal
 
 std::vector<std::string> damage_lines(const ReplayReport& r, const std::string& path) {
     std::vector<std::string> out;
-    std::string name = TerminalText::clean(path);
     if (!r.error.empty()) {
-        out.push_back(TerminalText::clean(r.error));
+        out.push_back(r.error);
         return out;
     }
     if (r.clean()) return out;
-    out.push_back(name + ": " + std::to_string(r.damaged) + " damaged " + (r.is_document ? "part" : "line") +
+    out.push_back(path + ": " + std::to_string(r.damaged) + " damaged " + (r.is_document ? "part" : "line") +
                   (r.damaged == 1 ? "" : "s") + (r.truncated ? ", file truncated" : "") + "; read " +
                   std::to_string(r.events) + " events");
     for (const ReplayDamage& d : r.damage)
-        out.push_back("  " + (d.line ? "line " + std::to_string(d.line) + ": " : std::string()) +
-                      TerminalText::clean(d.message));
+        out.push_back("  " + (d.line ? "line " + std::to_string(d.line) + ": " : std::string()) + d.message);
     if (r.damaged > r.damage.size()) out.push_back("  ... " + std::to_string(r.damaged - r.damage.size()) + " more");
     return out;
 }

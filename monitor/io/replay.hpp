@@ -32,14 +32,10 @@ struct ReplayReport {
     bool clean() const { return opened && damaged == 0 && !truncated; }
 };
 
-// Receives each call as it is applied, with the JSON of its in, out and rv_name
-// members when the reader had them at hand (saves a second parse of the raw
-// line; the sink may take them apart), else nullptr.
-using CallSink = std::function<void(const SessionModel&, const CallRecord&, nlohmann::json* event)>;
-
 ReplayReport replay_file(const std::string& path, SessionModel& model, const CallSink& on_call = {});
 
-// The report as lines for stderr (empty when the file was clean).
+// The report as lines for stderr (empty when the file was clean). Plain text:
+// the path and messages are as they are, a view makes them safe to print.
 std::vector<std::string> damage_lines(const ReplayReport& r, const std::string& path);
 
 }  // namespace pcscspy

@@ -68,6 +68,13 @@ IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* ev
     return apply(scratch_, line);
 }
 
+IngestResult ingest_and_notify(SessionModel& model, std::string_view line, const CallSink& sink) {
+    nlohmann::json event;  // the arguments, parsed with the facts when the sink prints calls
+    IngestResult r = model.ingest_line(line, sink ? &event : nullptr);
+    if (r.call && sink) sink(model, *r.call, &event);
+    return r;
+}
+
 void SessionModel::count_bad_line(EventErrorKind kind) {
     ++counters_.lines;
     ++counters_.bad_lines;

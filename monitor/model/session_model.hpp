@@ -202,4 +202,13 @@ private:
     EventFacts scratch_;  // reused by ingest_line
 };
 
+// Receives each call as it is applied, with the JSON of its in, out and rv_name
+// members when the reader had them at hand (saves a second parse of the raw
+// line; the sink may take them apart), else nullptr.
+using CallSink = std::function<void(const SessionModel&, const CallRecord&, nlohmann::json* event)>;
+
+// Reads one line into the model and hands the call it added, if any, to `sink`,
+// its arguments parsed in the same pass (the live socket and replays alike).
+IngestResult ingest_and_notify(SessionModel& model, std::string_view line, const CallSink& sink);
+
 }  // namespace pcscspy

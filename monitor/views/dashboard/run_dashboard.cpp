@@ -1,7 +1,9 @@
 // run_dashboard(): the dashboard's event loop. Blocks in poll() on the session
 // (events, signals), the keyboard and resizes; redraws only when the model, the
 // UI state or (for lights and in-flight timers) the clock changed what is
-// shown, at most kMaxFps times a second whatever the event rate.
+// shown, at most ~30 times a second whatever the event rate.
+#include "monitor/views/dashboard/run_dashboard.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,21 +12,17 @@
 #include <cerrno>
 #include <chrono>
 #include <clocale>
-#include <cstdlib>
+#include <cstdio>
 #include <filesystem>
 
-#include "monitor/app/dashboard_entry.hpp"
-#include "monitor/app/monitor_session.hpp"
 #include "monitor/views/dashboard/curses_screen.hpp"
 #include "monitor/views/dashboard/dashboard_controller.hpp"
 #include "monitor/views/dashboard/frame.hpp"
 #include "monitor/views/terminal_text.hpp"
 
-namespace pcscspy {
+namespace pcscspy::dashboard {
 
 namespace {
-
-using namespace dashboard;
 
 constexpr int64_t kMinFrameUs = 1'000'000 / 30;  // at most ~30 frames per second
 constexpr int64_t kAnimationUs = 150'000;        // lights and timers: ~7 redraws a second
@@ -72,25 +70,15 @@ struct WinchWatch {
     }
 };
 
-SessionInfo session_info(const MonitorSession& session, int64_t started_us) {
-    SessionInfo info;
-    info.live = session.live();
-    info.source = session.live() ? session.socket_path() : session.options().replay.value_or("");
-    if (session.command()) {
-        info.command = session.command()->description;
-        info.command_log = session.command()->log_path;
+Message first_message(const DashboardHost& host, const SessionInfo& info) {
+    if (!info.command.empty())
+        return {"running " + info.command + "; its output goes to " + info.command_log, Role::Normal};
+    if (!info.live) {
+        std::string error = host.replay_error();
+        if (!error.empty()) return {error, Role::Warn};
+        return {"replayed " + info.source, Role::Normal};
     }
-    info.started_us = started_us;
-    return info;
-}
-
-Message first_message(const MonitorSession& session) {
-    if (const auto& cmd = session.command()) return {"running " + cmd->description + "; its output goes to " + cmd->log_path, Role::Normal};
-    if (const auto& replay = session.replay_report()) {
-        if (!replay->error.empty()) return {replay->error, Role::Warn};
-        return {"replayed " + session.options().replay.value_or(""), Role::Normal};
-    }
-    return {"trace a program: pcscspy-run --socket " + session.socket_path() + " -- CMD", Role::Normal};
+    return {"trace a program: pcscspy-run --socket " + info.source + " -- CMD", Role::Normal};
 }
 
 std::string absolute(const std::string& path) {
@@ -99,115 +87,162 @@ std::string absolute(const std::string& path) {
     return ec ? path : p.string();
 }
 
-}  // namespace
-
-int run_dashboard(MonitorSession& session) {
+// The terminal, opened for the dashboard; nullptr after saying why not.
+std::unique_ptr<CursesScreen> open_screen(const DashboardOptions& options, int& status) {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         std::fprintf(stderr, "pcscspy-top: the dashboard needs a terminal (use --text to print calls instead)\n");
-        return 2;
+        status = 2;
+        return nullptr;
     }
     std::setlocale(LC_ALL, "");
-    const Options& o = session.options();
     CursesScreen::Options screen_options;
-    // --no-color and NO_COLOR as in text mode (the terminal is known to be one).
-    screen_options.color = use_color(o, true, std::getenv("NO_COLOR"));
+    screen_options.color = options.color;
     std::string error;
     CursesScreen::restore_on_crash();
     std::unique_ptr<CursesScreen> screen = CursesScreen::open(screen_options, error);
     if (!screen) {
         std::fprintf(stderr, "pcscspy-top: %s\n", TerminalText::clean(error).c_str());
-        return 1;
+        status = 1;
     }
-    WinchWatch winch;
+    return screen;
+}
 
-    const int64_t started_us = wall_us();
-    UiState ui;
-    ui.message = first_message(session);
-    ControllerServices services;
-    services.dump_path = [&session] { return absolute(session.dump_path()); };
-    services.dump = [&session](const std::string& path) { return session.dump_to(path); };
-    DashboardController controller(session.model(), ui, services, o.show_secrets, screen->glyphs());
+// One run of the dashboard: the UI state, what was drawn last, and the phases
+// of each turn of the loop.
+class DashboardLoop {
+public:
+    DashboardLoop(DashboardHost& host, CursesScreen& screen, const DashboardOptions& options)
+        : host_(host),
+          screen_(screen),
+          options_(options),
+          started_us_(wall_us()),
+          controller_(host.model(), ui_, services(host), options.show_secrets, screen.glyphs()),
+          warnings_shown_(host.warnings().size()) {
+        ui_.message = first_message(host, host.info());
+    }
 
-    bool dirty = true;
-    uint64_t drawn_generation = 0;
-    int64_t last_draw = 0;
-    int64_t last_second = -1;
-    bool animated = false;
-    bool command_reported = false;
-    size_t warnings_shown = session.warnings().size();
-    Frame previous;
+    void run() {
+        while (!ui_.quit && !host_.stop_requested()) {
+            report_session_news();
+            draw_if_due();
+            if (!wait_and_handle_input()) break;
+        }
+    }
 
-    while (!ui.quit && !session.stop_requested()) {
+private:
+    static ControllerServices services(DashboardHost& host) {
+        ControllerServices s;
+        s.dump_path = [&host] { return absolute(host.dump_path()); };
+        s.dump = [&host](const std::string& path) { return host.dump_to(path); };
+        return s;
+    }
+
+    // The command's end and the session's problems go to the status line.
+    void report_session_news() {
+        if (host_.command_status() && !command_reported_) {
+            command_reported_ = true;
+            const SessionInfo info = host_.info();
+            ui_.message = {"the command exited with status " + std::to_string(*host_.command_status()) +
+                               "; its output: " + info.command_log,
+                           *host_.command_status() == 0 ? Role::Normal : Role::Warn};
+            dirty_ = true;
+        }
+        if (host_.warnings().size() > warnings_shown_) {
+            warnings_shown_ = host_.warnings().size();
+            ui_.message = {host_.warnings().back(), Role::Error};
+            dirty_ = true;
+        }
+    }
+
+    bool model_changed() const { return host_.model().generation() != drawn_generation_; }
+
+    void draw_if_due() {
         const int64_t now_mono = mono_us();
-        const bool model_changed = session.model().generation() != drawn_generation;
         const int64_t now_wall = wall_us();
-        const bool second_ticked = session.live() && now_wall / 1'000'000 != last_second;
-        const bool due = dirty || model_changed || second_ticked || (animated && now_mono - last_draw >= kAnimationUs);
+        const bool live = host_.info().live;
+        const bool second_ticked = live && now_wall / 1'000'000 != last_second_;
+        const bool due = dirty_ || model_changed() || second_ticked || (animated_ && now_mono - last_draw_ >= kAnimationUs);
+        if (!due || now_mono - last_draw_ < kMinFrameUs) return;
+        SessionInfo info = host_.info();
+        info.started_us = started_us_;
+        info.command_status = host_.command_status();
+        ViewContext ctx{host_.model(), info, live ? now_wall : host_.model().latest_ts_us(), options_.show_secrets,
+                        screen_.glyphs(), {}};
+        Frame frame = build_frame(ctx, ui_, screen_.rows(), screen_.cols());
+        if (!(frame == previous_)) screen_.draw(frame);
+        // A replay's clock stands still: nothing there moves by itself.
+        animated_ = frame.animated && live;
+        previous_ = std::move(frame);
+        drawn_generation_ = host_.model().generation();
+        last_draw_ = now_mono;
+        last_second_ = now_wall / 1'000'000;
+        dirty_ = false;
+    }
 
-        if (session.command_status() && !command_reported) {
-            command_reported = true;
-            ui.message = {"the command exited with status " + std::to_string(*session.command_status()) +
-                              "; its output: " + session.command()->log_path,
-                          *session.command_status() == 0 ? Role::Normal : Role::Warn};
-            dirty = true;
-        }
+    // How long nothing needs drawing (-1: until something happens).
+    int timeout_ms() const {
+        if (dirty_ || model_changed())
+            return static_cast<int>(std::max<int64_t>(1, (last_draw_ + kMinFrameUs - mono_us()) / 1000));
+        if (animated_) return static_cast<int>(kAnimationUs / 1000);
+        if (host_.info().live) return static_cast<int>(1000 - wall_us() / 1000 % 1000) + 1;
+        return -1;
+    }
 
-        // Problems of the session (e.g. the recording cannot be written).
-        if (session.warnings().size() > warnings_shown) {
-            warnings_shown = session.warnings().size();
-            ui.message = {session.warnings().back(), Role::Error};
-            dirty = true;
-        }
-
-        int timeout_ms = -1;
-        if (due && now_mono - last_draw >= kMinFrameUs) {
-            SessionInfo info = session_info(session, started_us);
-            info.command_status = session.command_status();
-            ViewContext ctx{session.model(), info, session.live() ? now_wall : session.model().latest_ts_us(),
-                            o.show_secrets, screen->glyphs(), {}};
-            Frame frame = build_frame(ctx, ui, screen->rows(), screen->cols());
-            if (!(frame == previous)) screen->draw(frame);
-            // A replay's clock stands still: nothing there moves by itself.
-            animated = frame.animated && session.live();
-            previous = std::move(frame);
-            drawn_generation = session.model().generation();
-            last_draw = now_mono;
-            last_second = now_wall / 1'000'000;
-            dirty = false;
-        }
-        // How long nothing needs drawing.
-        if (dirty || session.model().generation() != drawn_generation)
-            timeout_ms = static_cast<int>(std::max<int64_t>(1, (last_draw + kMinFrameUs - mono_us()) / 1000));
-        else if (animated)
-            timeout_ms = static_cast<int>(kAnimationUs / 1000);
-        else if (session.live())
-            timeout_ms = static_cast<int>(1000 - now_wall / 1000 % 1000) + 1;
-
-        pollfd fds[3] = {{session.poll_fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}, {g_winch_pipe[0], POLLIN, 0}};
-        int n = poll(fds, winch.ok ? 3 : 2, timeout_ms);
-        if (n < 0 && errno != EINTR) break;
-        if (n <= 0) continue;
-        if (fds[0].revents) session.pump(0);
+    // Waits for the session, the keyboard or a resize; false when the terminal is gone.
+    bool wait_and_handle_input() {
+        pollfd fds[3] = {{host_.poll_fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}, {g_winch_pipe[0], POLLIN, 0}};
+        int n = poll(fds, winch_.ok ? 3 : 2, timeout_ms());
+        if (n < 0 && errno != EINTR) return false;
+        if (n <= 0) return true;
+        if (fds[0].revents) host_.pump();
         if (fds[2].revents) {
-            winch.drain();
-            screen->resize();
-            previous = {};
-            dirty = true;
+            winch_.drain();
+            screen_.resize();
+            previous_ = {};
+            dirty_ = true;
         }
-        if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) break;  // the terminal went away
-        if (fds[1].revents & POLLIN) {
-            for (int key : screen->read_keys()) {
-                if (key == keys::Resize) {
-                    screen->resize();
-                    previous = {};
-                } else {
-                    controller.handle_key(key);
-                }
-                dirty = true;
+        if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL)) return false;  // the terminal went away
+        if (fds[1].revents & POLLIN) handle_keys();
+        return true;
+    }
+
+    void handle_keys() {
+        for (int key : screen_.read_keys()) {
+            if (key == keys::Resize) {
+                screen_.resize();
+                previous_ = {};
+            } else {
+                controller_.handle_key(key);
             }
+            dirty_ = true;
         }
     }
+
+    DashboardHost& host_;
+    CursesScreen& screen_;
+    const DashboardOptions& options_;
+    WinchWatch winch_;
+    const int64_t started_us_;
+    UiState ui_;
+    DashboardController controller_;
+    bool dirty_ = true;
+    uint64_t drawn_generation_ = 0;
+    int64_t last_draw_ = 0;
+    int64_t last_second_ = -1;
+    bool animated_ = false;
+    bool command_reported_ = false;
+    size_t warnings_shown_;
+    Frame previous_;
+};
+
+}  // namespace
+
+int run_dashboard(DashboardHost& host, const DashboardOptions& options) {
+    int status = 0;
+    std::unique_ptr<CursesScreen> screen = open_screen(options, status);
+    if (!screen) return status;
+    DashboardLoop(host, *screen, options).run();
     return 0;
 }
 
-}  // namespace pcscspy
+}  // namespace pcscspy::dashboard
