@@ -1,16 +1,25 @@
 // The bounded buffer between the calling threads (producers, each appending whole
-// lines) and the flusher thread (the only consumer, sending to the socket).
+// lines) and the consumer: the monitor, which maps it (shared memory, see
+// protocol/shared_ring.hpp), or, for a listener that does not, this process's
+// flusher thread streaming it to the socket.
 //
-// A short mutex protects the positions; it is never held across a system call.
-// When a line does not fit it is dropped and counted; the next line that fits is
-// preceded by a `lost` line carrying the count. The ring also tells producers when
-// the flusher needs a wake-up (it sleeps when idle; see transport.cpp), so a
-// producer makes a system call only then.
+// Each connection gets a fresh ring: a sealed memfd mapped here and passed to
+// the monitor with the hello. What is written stays readable by the monitor
+// after this process ends, however it ends (exit, _exit, exec, a signal).
+//
+// A short process-private mutex serialises producers; it is never held across
+// a system call. The consumer only exchanges positions through the shared
+// header. When a line does not fit it is dropped; a dropped call is counted
+// (in the shared header, where it cannot be lost, and by a `lost` line ahead of
+// the next line that fits). The ring tells producers when the consumer needs a
+// wake-up, so a producer makes a system call only then.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <pthread.h>
+
+#include "protocol/shared_ring.hpp"
 
 namespace pcscspy::interposer {
 
@@ -19,15 +28,29 @@ using LostLineFn = size_t (*)(char* out, size_t cap, uint64_t count);
 
 class EventRing {
 public:
-    // Maps the buffer (first connection only). False if it cannot.
-    bool allocate();
-    bool allocated() const { return data_ != nullptr; }
+    // A new ring for a new connection (the previous one, if any, is unmapped:
+    // call with no consumer using it). Returns the memfd to send (the caller
+    // closes it), or -1. Lines are taken from now on.
+    int open_shared(int64_t pid);
 
-    enum class Append : uint8_t { Stored, StoredWake, Dropped };
-    // Appends one whole line (with its '\n').
-    Append append(const char* line, size_t n, LostLineFn lost_line);
+    // What a line is, for the loss count: only calls count (a begin is
+    // optional, its call follows or is counted).
+    enum class Kind : uint8_t { Begin, Call, Other };
+    enum class Append : uint8_t {
+        Stored,
+        WakeFlusher,  // wake the flusher (stream mode): futex on wake_word()
+        WakeMonitor,  // wake the monitor: one byte on the socket
+        Dropped,
+    };
+    // Appends one whole line (with its '\n'). `seq`: a call's seq (Kind::Call).
+    Append append(const char* line, size_t n, Kind kind, uint64_t seq, LostLineFn lost_line);
 
-    // Consumer side: the contiguous bytes ready from the read position.
+    ring::Consumer consumer();
+    // Undecided -> stream (the listener did not claim the ring). True if the
+    // ring is (now) streamed by this process.
+    bool claim_stream();
+
+    // Stream mode, the flusher: the contiguous bytes ready from the read position.
     size_t peek(const char** data);
     void consume(size_t n);
     // The flusher announces it goes to sleep; returns false if data is waiting.
@@ -37,29 +60,29 @@ public:
     // Makes the flusher's next or current wait return (then FUTEX_WAKE it).
     void kick();
 
-    // Connection lifecycle (each under the lock). discard: the connection is
-    // gone; everything pending is dropped and its lines counted as lost, and so
-    // is every line appended until restart, which starts a new connection's
-    // stream with `first` (its hello).
+    // The connection is gone: what the consumer did not take is counted as
+    // lost (its calls), and so is every call appended until open_shared.
     uint64_t discard();
-    void restart(const char* first, size_t n);
 
-    bool empty();
-    uint64_t total_lost();  // dropped since the process started (or forked)
+    uint64_t total_lost();  // calls dropped since the process started (or forked)
 
-    // fork support
+    // fork support: the child forgets the parent's ring (not even mapped in
+    // the child: MADV_DONTFORK).
     void lock() { pthread_mutex_lock(&mutex_); }
     void unlock() { pthread_mutex_unlock(&mutex_); }
     void reset_after_fork();
 
 private:
-    size_t used() const { return static_cast<size_t>(head_ - tail_); }
+    uint64_t tail() const;
+    size_t used() const { return static_cast<size_t>(head_ - tail()); }
     void put(const char* p, size_t n);
+    void count_dropped(Kind kind, uint64_t seq);
 
     pthread_mutex_t mutex_ = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
+    ring::Header* header_ = nullptr;  // the shared mapping (header, then data)
     char* data_ = nullptr;
-    uint64_t head_ = 0;  // write position (monotonic; index = position & mask)
-    uint64_t tail_ = 0;  // read position
+    uint64_t head_ = 0;  // write position (private copy; published in header_->head)
+    uint64_t calls_ = 0;  // published in header_->calls
     uint64_t pending_lost_ = 0;
     uint64_t total_lost_ = 0;
     bool flusher_sleeping_ = false;

@@ -51,7 +51,8 @@ void start_trace(PcscFunction fn, const uint64_t* values, TraceState& st) {
     st.ts_us = h.ts_us;
 
     char begin[kSmallEventBytes];
-    if (size_t n = encode_begin(begin, sizeof begin, h, st.seq, fn, BeginHandle{target, handle})) transport_emit(begin, n);
+    if (size_t n = encode_begin(begin, sizeof begin, h, st.seq, fn, BeginHandle{target, handle}))
+        transport_emit(begin, n, LineKind::Begin, st.seq);
 
     for (ArgCapture& c : st.captures) c = ArgCapture{};
     CallEncoder& e = st.encoder.emplace(st.buffer, kEventBufferBytes);
@@ -99,13 +100,13 @@ void trace_after(PcscFunction fn, const uint64_t* values, TraceState& st, long r
         e.out(fn, values, st.captures, rv);
         size_t n = e.finish(end_ns - st.start_ns, rv);
         if (n) {
-            transport_emit(st.buffer, n);
+            transport_emit(st.buffer, n, LineKind::Call, st.seq);
         } else {
             // Replaced by its truncated form rather than dropped.
             char line[kSmallEventBytes];
             const EventHeader h{.pid = process_id(), .tid = thread_id(), .ts_us = st.ts_us};
             if (size_t m = encode_call_fallback(line, sizeof line, h, st.seq, fn, end_ns - st.start_ns, rv))
-                transport_emit(line, m);
+                transport_emit(line, m, LineKind::Call, st.seq);
         }
     }
     --thread_state().depth;

@@ -34,6 +34,7 @@ bool g_path_ok = false;
 EventRing g_ring;
 std::atomic<int> g_fd{-1};
 std::atomic<int64_t> g_next_attempt_ns{0};
+std::atomic<int64_t> g_connected_ns{0};  // when the current connection's hello went
 std::atomic<bool> g_shut_down{false};
 // Serialises connecting and disconnecting (never taken by a producer's append).
 pthread_mutex_t g_connection = PTHREAD_MUTEX_INITIALIZER;
@@ -54,6 +55,8 @@ void wait_flusher(uint32_t seen, int64_t ns) {
 }
 
 size_t lost_line(char* out, size_t cap, uint64_t count) { return encode_lost(out, cap, header_now(), count); }
+
+void disconnect(int fd, const char* why);
 
 // The folder must be a real directory (not a symlink) owned by our euid with
 // mode 0700, and the socket a socket, not a symlink.
@@ -113,9 +116,9 @@ void disconnect(int fd, const char* why) {
 
 enum class Sent : uint8_t { Some, Nothing, Full, Gone };
 
-// Sends what the ring holds (one contiguous part) without blocking. The
-// descriptor is read, used and (on failure) closed under g_sending, so it can
-// never be a number the program has reused meanwhile.
+// Stream mode: sends what the ring holds (one contiguous part) without
+// blocking. The descriptor is read, used and (on failure) closed under
+// g_sending, so it can never be a number the program has reused meanwhile.
 Sent send_some() {
     pthread_mutex_lock(&g_sending);
     const int fd = g_fd.load(std::memory_order_acquire);
@@ -137,39 +140,133 @@ Sent send_some() {
     return result;
 }
 
+// Monitor mode: one byte on the socket tells a sleeping monitor to read the
+// ring. A full socket means a wake-up is already pending.
+void wake_monitor() {
+    pthread_mutex_lock(&g_sending);
+    const int fd = g_fd.load(std::memory_order_acquire);
+    if (fd >= 0) (void)!send(fd, &ring::kSignalByte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    pthread_mutex_unlock(&g_sending);
+}
+
+// Reads what the monitor sent (its claim, nothing else is expected). False
+// when it closed the connection.
+bool monitor_still_there(int fd) {
+    char buf[64];
+    for (;;) {
+        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r > 0) continue;
+        if (r < 0 && errno == EINTR) continue;
+        return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+}
+
+void disconnect_locked(int fd, const char* why) {
+    pthread_mutex_lock(&g_sending);
+    disconnect(fd, why);
+    pthread_mutex_unlock(&g_sending);
+}
+
+// Stream mode: the flusher's loop body.
+void stream_ring(int fd, int64_t& last_activity) {
+    Sent r = send_some();
+    if (r == Sent::Some) {
+        last_activity = monotonic_ns();
+        return;
+    }
+    if (r == Sent::Gone) return;
+    if (r == Sent::Full) {
+        // The listener is slow: wait for room; events queue meanwhile.
+        pollfd p{fd, POLLOUT, 0};
+        poll(&p, 1, static_cast<int>(kFlushPeriodNs / 1'000'000));
+        return;
+    }
+    uint32_t seen;
+    if (monotonic_ns() - last_activity > kFlusherIdleNs) {
+        // Idle: sleep until a producer appends or a connection starts (both
+        // bump the wake word, so a wake-up between here and the wait is kept).
+        bool empty = g_ring.prepare_sleep(&seen);
+        if (g_fd.load(std::memory_order_acquire) != fd || !empty) return;
+        wait_flusher(seen, 1'000'000'000);
+    } else {
+        // Events flow: come back within a period, or earlier when the ring
+        // passes its threshold.
+        seen = __atomic_load_n(g_ring.wake_word(), __ATOMIC_ACQUIRE);
+        wait_flusher(seen, kFlushPeriodNs);
+    }
+}
+
+// The flusher: decides who consumes the ring (the monitor claims it within
+// kClaimWaitNs of the hello, else this process streams it), streams it in
+// stream mode, and notices a monitor that went away in both modes.
 void* flusher_main(void*) {
     int64_t last_activity = monotonic_ns();
     for (;;) {
-        int fd = g_fd.load(std::memory_order_acquire);
-        if (fd >= 0) {
-            Sent r = send_some();
-            if (r == Sent::Some) {
-                last_activity = monotonic_ns();
-                continue;
-            }
-            if (r == Sent::Gone) continue;
-            if (r == Sent::Full) {
-                // The monitor is slow: wait for room; events queue meanwhile.
-                pollfd p{fd, POLLOUT, 0};
-                poll(&p, 1, static_cast<int>(kFlushPeriodNs / 1'000'000));
-                continue;
-            }
+        const int fd = g_fd.load(std::memory_order_acquire);
+        if (fd < 0) {
+            uint32_t seen;
+            g_ring.prepare_sleep(&seen);
+            if (g_fd.load(std::memory_order_acquire) < 0) wait_flusher(seen, 1'000'000'000);
+            continue;
         }
-        uint32_t seen;
-        if (fd < 0 || monotonic_ns() - last_activity > kFlusherIdleNs) {
-            // Idle: sleep until a producer appends or a connection starts (both
-            // bump the wake word, so a wake-up between here and the wait is kept).
-            bool empty = g_ring.prepare_sleep(&seen);
-            if (g_fd.load(std::memory_order_acquire) != fd || (!empty && fd >= 0)) continue;
-            wait_flusher(seen, 1'000'000'000);
-        } else {
-            // Events flow: come back within a period, or earlier when the ring
-            // passes its threshold.
-            seen = __atomic_load_n(g_ring.wake_word(), __ATOMIC_ACQUIRE);
-            wait_flusher(seen, kFlushPeriodNs);
+        switch (g_ring.consumer()) {
+            case ring::kStream: stream_ring(fd, last_activity); break;
+            case ring::kUndecided: {
+                const int64_t left = g_connected_ns.load(std::memory_order_relaxed) + kClaimWaitNs - monotonic_ns();
+                if (left <= 0) {
+                    if (g_ring.claim_stream()) debug_log("the listener did not map the ring: streaming to the socket");
+                    last_activity = monotonic_ns();
+                    break;
+                }
+                pollfd p{fd, POLLIN, 0};
+                if (poll(&p, 1, static_cast<int>(left / 1'000'000) + 1) > 0 && !monitor_still_there(fd))
+                    disconnect_locked(fd, "closed");
+                break;
+            }
+            default: {
+                // The monitor reads the ring itself: only wait for it to go.
+                pollfd p{fd, POLLIN, 0};
+                if (poll(&p, 1, 1000) > 0 && !monitor_still_there(fd)) disconnect_locked(fd, "closed");
+                break;
+            }
         }
     }
     return nullptr;
+}
+
+// Sends the hello with the ring's descriptor attached (SCM_RIGHTS). The
+// socket is fresh, so the line fits its buffer; a short wait covers the rest.
+bool send_hello(int fd, const char* line, size_t n, int ring_fd) {
+    iovec iov{const_cast<char*>(line), n};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &ring_fd, sizeof(int));
+    size_t done = 0;
+    const int64_t deadline = monotonic_ns() + kHelloSendNs;
+    while (done < n) {
+        ssize_t r = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (r > 0) {
+            done += static_cast<size_t>(r);
+            iov = iovec{const_cast<char*>(line) + done, n - done};
+            msg.msg_control = nullptr;  // the descriptor went with the first byte
+            msg.msg_controllen = 0;
+            continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        const int64_t left = deadline - monotonic_ns();
+        if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || left <= 0) return false;
+        pollfd p{fd, POLLOUT, 0};
+        poll(&p, 1, static_cast<int>(left / 1'000'000) + 1);
+    }
+    return true;
 }
 
 void start_flusher() {
@@ -211,15 +308,22 @@ bool transport_try_connect() {
     // One thread attempts; the others carry on untraced.
     if (!g_next_attempt_ns.compare_exchange_strong(due, now + kRetryPeriodNs, std::memory_order_relaxed)) return false;
     if (pthread_mutex_trylock(&g_connection) != 0) return false;
+    // Nobody may be sending from the previous ring while it is replaced.
+    if (pthread_mutex_trylock(&g_sending) != 0) {
+        pthread_mutex_unlock(&g_connection);
+        return false;
+    }
 
     bool ok = false;
     int fd = -1;
     char* buffer = nullptr;
     if (g_fd.load(std::memory_order_relaxed) < 0 && path_is_trusted() && (fd = connect_socket()) >= 0 &&
-        g_ring.allocate() && (buffer = thread_buffer()) != nullptr) {
+        (buffer = thread_buffer()) != nullptr) {
         size_t n = encode_hello(buffer, kEventBufferBytes, header_now());
-        if (n > 0) {
-            g_ring.restart(buffer, n);
+        int ring_fd = n > 0 ? g_ring.open_shared(process_id()) : -1;
+        if (ring_fd < 0) debug_log("cannot create the shared ring: %s", strerror(errno));
+        if (ring_fd >= 0 && send_hello(fd, buffer, n, ring_fd)) {
+            g_connected_ns.store(monotonic_ns(), std::memory_order_relaxed);
             g_fd.store(fd, std::memory_order_release);
             g_transport_connected.store(true, std::memory_order_release);
             start_flusher();
@@ -227,15 +331,23 @@ bool transport_try_connect() {
             wake_flusher();
             ok = true;
             debug_log("connected to %s", g_socket_path);
+        } else if (ring_fd >= 0) {
+            g_ring.discard();
         }
+        if (ring_fd >= 0) close(ring_fd);
     }
     if (!ok && fd >= 0) close(fd);
+    pthread_mutex_unlock(&g_sending);
     pthread_mutex_unlock(&g_connection);
     return ok;
 }
 
-void transport_emit(const char* line, size_t n) {
-    if (g_ring.append(line, n, lost_line) == EventRing::Append::StoredWake) wake_flusher();
+void transport_emit(const char* line, size_t n, LineKind kind, uint64_t seq) {
+    switch (g_ring.append(line, n, kind, seq, lost_line)) {
+        case EventRing::Append::WakeFlusher: wake_flusher(); break;
+        case EventRing::Append::WakeMonitor: wake_monitor(); break;
+        default: break;
+    }
 }
 
 void transport_before_fork() {
@@ -249,8 +361,9 @@ void transport_after_fork_parent() {
 }
 
 void transport_after_fork_child() {
-    // Only this thread exists now: no flusher, and the connection is the
-    // parent's. The child opens its own at its next call (with its own hello).
+    // Only this thread exists now: no flusher, and the connection and its ring
+    // are the parent's. The child opens its own at its next call (with its own
+    // hello and ring).
     pthread_mutex_init(&g_connection, nullptr);
     pthread_mutex_init(&g_sending, nullptr);
     g_ring.reset_after_fork();
@@ -265,10 +378,13 @@ void transport_shutdown(uint64_t calls) {
     if (g_shut_down.exchange(true)) return;
     if (!g_transport_connected.load(std::memory_order_acquire)) return;
     char line[kSmallEventBytes];
-    // The bye counts every event dropped, those not yet reported included.
+    // The bye counts every call dropped, those not yet reported included.
     size_t n = encode_bye(line, sizeof line, header_now(), calls, g_ring.total_lost());
-    if (n) transport_emit(line, n);
+    if (n) transport_emit(line, n, LineKind::Other, 0);
     g_transport_connected.store(false, std::memory_order_release);
+    // A monitor reads the ring after we are gone: nothing to wait for. A
+    // listener that has not claimed it by now gets the stream.
+    if (!g_ring.claim_stream()) return;
     // Drain from here rather than wait for the flusher: in a short-lived
     // program on a busy machine it may not even have been scheduled yet.
     const int64_t deadline = monotonic_ns() + kExitFlushNs;

@@ -4,14 +4,20 @@
 // kRetryPeriodNs while no monitor is connected, a calling thread tries to connect
 // to the contract's checked socket path (folder owned by our euid, mode 0700,
 // neither it nor the socket a symlink; listener's SO_PEERCRED our uid or root).
-// On success the first line is hello, and a flusher thread (started on the first
-// connection, never at load) drains the shared ring to the non-blocking socket.
-// Producers never make a system call except to wake a sleeping flusher.
+// On success the first line is hello, sent with a new shared ring (a sealed
+// memfd, SCM_RIGHTS) into which the calls' lines are then written. The monitor
+// claims the ring and reads it without a system call per event, also after
+// this process has ended; a listener that does not claim it within
+// kClaimWaitNs gets the lines streamed to the socket by a flusher thread
+// (started on the first connection, never at load). Producers never make a
+// system call except to wake a sleeping consumer.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+
+#include "interposer/event_ring.hpp"
 
 namespace pcscspy::interposer {
 
@@ -26,16 +32,18 @@ extern std::atomic<bool> g_transport_connected;
 inline bool transport_active();
 bool transport_try_connect();
 
-// Appends one encoded line (whole, with '\n'). Dropped and counted when full.
-void transport_emit(const char* line, size_t n);
+// Appends one encoded line (whole, with '\n'). Dropped when full, and counted
+// when it is a call (`seq`: its seq).
+using LineKind = EventRing::Kind;
+void transport_emit(const char* line, size_t n, LineKind kind, uint64_t seq);
 
 // fork: prepare/parent/child handlers (see lifecycle.cpp).
 void transport_before_fork();
 void transport_after_fork_parent();
 void transport_after_fork_child();
 
-// At exit: sends bye (calls seen, events lost) and flushes for a bounded time;
-// no event is produced afterwards.
+// At exit: writes bye (calls seen, calls lost); in stream mode flushes for a
+// bounded time. No event is produced afterwards.
 void transport_shutdown(uint64_t calls);
 
 inline bool transport_active() {

@@ -92,6 +92,7 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
         if (r.ok()) {
             from.event_pid = r.pid;
             from.owner = r.process;
+            if (r.type == EventType::Bye) from.bye_seen = true;
         }
         return r.ok();
     };
@@ -186,8 +187,10 @@ std::vector<std::string> MonitorSession::finish() {
     // The monitor launched the command for this session: it does not outlive it.
     if (command_ && !command_status_) command_status_ = stop_command(*command_);
     if (server_) {
-        // Its last events (bye) are part of the session too.
+        // Its last events (bye) are part of the session too, and so is what
+        // the processes still running have written into their rings.
         for (int round = 0; round < 256 && server_->run_once(0) > 0; ++round) {}
+        server_->drain_all();
     }
     if (recorder_ && !recorder_->flush()) problems.push_back(recorder_->error());
     model_.finish();

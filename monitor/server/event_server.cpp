@@ -2,9 +2,11 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 
 namespace pcscspy {
@@ -17,12 +19,25 @@ int64_t now_us() {
 constexpr size_t kReadChunk = 256 * 1024;
 // Bursts from many traced processes are absorbed by the kernel while we parse.
 constexpr int kReceiveBuffer = 4 * 1024 * 1024;
+// Rings are read in batches: every period while lines flow (a producer wakes
+// us early when its ring passes a quarter full), by a wake-up byte once asleep.
+constexpr long kRingPeriodNs = 10'000'000;
+// At most this much of one ring per round, so that one busy process cannot
+// starve the others (the round comes back at once while there is more).
+constexpr size_t kRingBudget = 1 << 20;
+// Descriptors a message may carry that we make room for (all but a first ring
+// are refused and closed).
+constexpr size_t kMaxDescriptors = 4;
 }  // namespace
 
 struct EventServer::Connection {
     int fd;
     size_t stats;  // index into stats_
     LineAssembler lines;
+    std::unique_ptr<SharedRingReader> ring;
+    bool hello_done = false;  // the first line (hello) has come through the socket
+    bool awake = false;       // read the ring at the next round
+    bool ring_bytes_pending = false;  // the last round stopped at its budget
 };
 
 EventServer::EventServer(ListeningSocket socket, Handlers handlers, size_t max_line)
@@ -32,10 +47,14 @@ EventServer::EventServer(ListeningSocket socket, Handlers handlers, size_t max_l
     ev.events = EPOLLIN;
     ev.data.fd = socket_.fd();
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket_.fd(), &ev);
+    timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    ev.data.fd = timer_fd_;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev);
 }
 
 EventServer::~EventServer() {
     for (auto& [fd, c] : conns_) close(fd);
+    if (timer_fd_ >= 0) close(timer_fd_);
     if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
@@ -59,7 +78,11 @@ void EventServer::accept_all() {
         s.uid = cred.uid;
         s.connected_us = now_us();
         stats_.push_back(s);
-        conns_.emplace(fd, std::make_unique<Connection>(Connection{fd, stats_.size() - 1, LineAssembler(max_line_)}));
+        auto c = std::make_unique<Connection>();
+        c->fd = fd;
+        c->stats = stats_.size() - 1;
+        c->lines = LineAssembler(max_line_);
+        conns_.emplace(fd, std::move(c));
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLRDHUP;
         ev.data.fd = fd;
@@ -67,14 +90,44 @@ void EventServer::accept_all() {
     }
 }
 
-bool EventServer::read_from(Connection& c) {
-    ssize_t n = read(c.fd, buffer_.data(), buffer_.size());
-    if (n < 0) return errno == EAGAIN || errno == EINTR;
-    if (n == 0) return false;
+// The first descriptor, sent with the hello, is the process's ring; anything
+// else is closed unread.
+void EventServer::take_descriptors(Connection& c, msghdr& msg) {
     ConnectionStats& s = stats_[c.stats];
-    s.bytes += static_cast<uint64_t>(n);
+    for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+        const size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < count; ++i) {
+            int fd;
+            std::memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+            if (c.ring || c.hello_done || s.ring) {
+                close(fd);
+                ++counters_.refused_rings;
+                if (s.ring_error.empty()) s.ring_error = "more than one ring, or a ring after the hello";
+                continue;
+            }
+            SharedRingReader::Opened o = SharedRingReader::open(fd);
+            if (!o.reader) {
+                ++counters_.refused_rings;
+                s.ring_error = o.error;
+                continue;
+            }
+            ++counters_.rings;
+            s.ring = true;
+            c.ring = std::move(o.reader);
+            if (c.ring->claim()) {
+                s.ring_claimed = true;
+                // Tells the process (its flusher waits for this) not to stream.
+                (void)!send(c.fd, &ring::kSignalByte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            }
+        }
+    }
+}
+
+void EventServer::feed(Connection& c, std::string_view data) {
+    ConnectionStats& s = stats_[c.stats];
     c.lines.feed(
-        std::string_view(buffer_.data(), static_cast<size_t>(n)),
+        data,
         [&](std::string_view line) {
             ++s.lines;
             ++counters_.lines;
@@ -88,15 +141,111 @@ bool EventServer::read_from(Connection& c) {
             ++counters_.overlong_lines;
             if (handlers_.overlong) handlers_.overlong(s);
         });
+}
+
+bool EventServer::read_from(Connection& c) {
+    iovec iov{buffer_.data(), buffer_.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(kMaxDescriptors * sizeof(int))];
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(c.fd, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0) return errno == EAGAIN || errno == EINTR;
+    if (msg.msg_controllen > 0) take_descriptors(c, msg);
+    if (n == 0) return false;
+    ConnectionStats& s = stats_[c.stats];
+    s.bytes += static_cast<uint64_t>(n);
+    std::string_view data(buffer_.data(), static_cast<size_t>(n));
+    if (!c.hello_done) {
+        size_t nl = data.find('\n');
+        feed(c, data.substr(0, nl == std::string_view::npos ? data.size() : nl + 1));
+        if (nl == std::string_view::npos) return true;
+        c.hello_done = true;
+        data.remove_prefix(nl + 1);
+        if (c.ring && c.ring->claimed()) c.awake = true;
+    }
+    if (c.ring && c.ring->claimed()) {
+        // After the hello, a process whose ring we read only sends wake-up bytes.
+        if (!data.empty()) c.awake = true;
+        return true;
+    }
+    // Streamed lines: the same bytes as the ring's, which must not be read twice.
+    if (c.ring) c.ring->advance(data.size());
+    feed(c, data);
     return true;
+}
+
+bool EventServer::read_ring(Connection& c, size_t budget) {
+    ring_bytes_.clear();
+    SharedRingReader::Read r = c.ring->read(ring_bytes_, budget);
+    if (r == SharedRingReader::Read::Corrupt) {
+        ++counters_.corrupt_rings;
+        stats_[c.stats].ring_error = "the ring's positions are inconsistent";
+        c.ring.reset();
+        return false;
+    }
+    if (r == SharedRingReader::Read::Empty) return false;
+    stats_[c.stats].bytes += ring_bytes_.size();
+    feed(c, ring_bytes_);
+    return true;
+}
+
+void EventServer::drain_rings() {
+    bool any_awake = false;
+    for (auto& [fd, c] : conns_) {
+        if (!c->awake || !c->ring || !c->ring->claimed() || !c->hello_done) continue;
+        if (read_ring(*c, kRingBudget)) {
+            // What is there now, at most one ring's worth (a peer writing
+            // without end cannot keep us here); more may follow: read again
+            // at the next period.
+            for (size_t left = c->ring->data_bytes(); left > kRingBudget && c->ring && read_ring(*c, kRingBudget);)
+                left -= ring_bytes_.size();
+            any_awake = true;
+        } else if (c->ring && !c->ring->prepare_sleep()) {
+            any_awake = true;  // lines came while it was about to sleep
+        } else {
+            c->awake = false;  // a producer's wake-up byte brings it back
+        }
+    }
+    arm_timer(any_awake);
+}
+
+void EventServer::arm_timer(bool on) {
+    if (on == timer_armed_) return;
+    itimerspec t{};
+    if (on) t.it_value.tv_nsec = t.it_interval.tv_nsec = kRingPeriodNs;
+    timerfd_settime(timer_fd_, 0, &t, nullptr);
+    timer_armed_ = on;
+}
+
+// A process that ended without its bye (killed, crashed, _exit, or its bye did
+// not fit) gets one from its ring's counters: the calls it made and lost.
+void EventServer::write_missing_bye(Connection& c) {
+    ConnectionStats& s = stats_[c.stats];
+    if (!c.ring || s.bye_seen || s.event_pid <= 0) return;
+    std::string line = "{\"v\":1,\"type\":\"bye\",\"pid\":" + std::to_string(s.event_pid) +
+                       ",\"tid\":" + std::to_string(s.event_pid) + ",\"ts_us\":" + std::to_string(now_us()) +
+                       ",\"calls\":" + std::to_string(c.ring->calls()) + ",\"lost\":" +
+                       std::to_string(c.ring->lost()) + ",\"by\":\"monitor\"}";
+    ++counters_.byes_written;
+    feed(c, line + "\n");
 }
 
 void EventServer::close_connection(int fd) {
     auto it = conns_.find(fd);
     if (it == conns_.end()) return;
-    ConnectionStats& s = stats_[it->second->stats];
+    Connection& c = *it->second;
+    ConnectionStats& s = stats_[c.stats];
+    // Everything the process wrote before it ended is still in its ring.
+    // (At most one ring's worth: a peer still alive cannot keep us here.)
+    if (c.ring && c.hello_done)
+        for (size_t left = c.ring->data_bytes(); left > 0 && c.ring && read_ring(c, left);)
+            left -= ring_bytes_.size();
+    write_missing_bye(c);
     s.closed_us = now_us();
-    s.pending_at_close = it->second->lines.pending();
+    s.pending_at_close = c.lines.pending();
     ++counters_.closed;
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
@@ -106,6 +255,27 @@ void EventServer::close_connection(int fd) {
         if (handlers_.truncated) handlers_.truncated(s);
     }
     if (handlers_.closed) handlers_.closed(s);
+}
+
+size_t EventServer::drain_all() {
+    const uint64_t before = counters_.lines;
+    std::vector<int> closed;
+    for (auto& [fd, c] : conns_) {
+        // One socket buffer's worth at most (the peer may be writing still).
+        for (size_t rounds = 0; rounds < 64; ++rounds) {
+            const uint64_t got = stats_[c->stats].bytes;
+            if (!read_from(*c)) {
+                closed.push_back(fd);
+                break;
+            }
+            if (stats_[c->stats].bytes == got) break;
+        }
+        if (c->ring && c->ring->claimed() && c->hello_done)
+            for (size_t left = c->ring->data_bytes(); left > 0 && c->ring && read_ring(*c, left);)
+                left -= ring_bytes_.size();
+    }
+    for (int fd : closed) close_connection(fd);
+    return static_cast<size_t>(counters_.lines - before);
 }
 
 size_t EventServer::run_once(int timeout_ms) {
@@ -118,6 +288,11 @@ size_t EventServer::run_once(int timeout_ms) {
             accept_all();
             continue;
         }
+        if (fd == timer_fd_) {
+            uint64_t ticks;
+            (void)!read(timer_fd_, &ticks, sizeof ticks);
+            continue;
+        }
         auto it = conns_.find(fd);
         if (it == conns_.end()) continue;
         // Read what is there; a hang-up is handled once the data before it is read.
@@ -125,6 +300,7 @@ size_t EventServer::run_once(int timeout_ms) {
         if (!open || ((events[i].events & (EPOLLHUP | EPOLLERR)) && !(events[i].events & EPOLLIN)))
             close_connection(fd);
     }
+    drain_rings();
     return static_cast<size_t>(counters_.lines - before);
 }
 

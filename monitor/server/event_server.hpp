@@ -3,8 +3,18 @@
 // root, others refused and counted), reassembles each connection's lines and
 // hands them to the session. Bad input never stops it: each connection's
 // problems are counted on it and in total.
+//
+// A connection's first line, hello, comes with the process's shared ring
+// (SharedRingReader): the server claims it and reads the lines from it, in
+// batches (a timer while lines flow, a wake-up byte on the socket once it
+// sleeps), and drains what is left after the connection closes, so that what a
+// process wrote before it ended, however it ended, is read. A process whose
+// ring was not claimed in time streams its lines on the socket; the ring then
+// still gives what the socket did not carry. A process that ended without a
+// bye gets one written on its behalf from the ring's counters ("by":"monitor").
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -16,6 +26,7 @@
 
 #include "monitor/server/line_assembler.hpp"
 #include "monitor/server/listening_socket.hpp"
+#include "monitor/server/shared_ring_reader.hpp"
 
 namespace pcscspy {
 
@@ -32,6 +43,10 @@ struct ConnectionStats {
     uint64_t bad_lines = 0;       // lines the session rejected (malformed, wrong types, ...)
     uint64_t overlong_lines = 0;  // lines over the maximum, skipped
     size_t pending_at_close = 0;  // bytes of an unfinished line when it closed
+    bool bye_seen = false;    // noted by the line handler
+    bool ring = false;        // its shared ring was accepted (read by us, or drained at the end)
+    bool ring_claimed = false;  // ... and read by us while it ran
+    std::string ring_error;   // why a descriptor it sent was refused
     bool open() const { return closed_us == 0; }
 };
 
@@ -43,6 +58,10 @@ struct ServerCounters {
     uint64_t bad_lines = 0;
     uint64_t overlong_lines = 0;
     uint64_t truncated_lines = 0;  // connections that closed in the middle of a line
+    uint64_t rings = 0;            // shared rings accepted
+    uint64_t refused_rings = 0;    // descriptors refused (not a sealed memfd of our format, a second one, ...)
+    uint64_t corrupt_rings = 0;    // rings whose positions stopped making sense
+    uint64_t byes_written = 0;     // byes written for processes that ended without one
 };
 
 class EventServer {
@@ -68,6 +87,9 @@ public:
     // Waits up to timeout_ms (-1: forever, 0: not at all) and processes what is
     // ready. Returns the number of lines handed to the session.
     size_t run_once(int timeout_ms);
+    // Reads everything the open connections have sent so far, sockets and
+    // rings (at most one ring's worth each), without waiting. Returns the lines.
+    size_t drain_all();
 
     const std::string& path() const { return socket_.path(); }
     const ServerCounters& counters() const { return counters_; }
@@ -79,16 +101,26 @@ private:
     struct Connection;
     void accept_all();
     bool read_from(Connection& c);  // false: closed
+    void take_descriptors(Connection& c, msghdr& msg);
+    void feed(Connection& c, std::string_view data);
+    // Reads up to `budget` bytes of the ring; false when it had nothing.
+    bool read_ring(Connection& c, size_t budget);
+    void drain_rings();
+    void arm_timer(bool on);
+    void write_missing_bye(Connection& c);
     void close_connection(int fd);
 
     ListeningSocket socket_;
     Handlers handlers_;
     size_t max_line_;
     int epoll_fd_ = -1;
+    int timer_fd_ = -1;  // ring polling period while rings are awake
+    bool timer_armed_ = false;
     ServerCounters counters_;
     std::vector<ConnectionStats> stats_;
     std::unordered_map<int, std::unique_ptr<Connection>> conns_;
     std::vector<char> buffer_;
+    std::string ring_bytes_;  // lines copied out of a ring
 };
 
 }  // namespace pcscspy

@@ -38,7 +38,13 @@ TEST_CASE("32 threads x 10000 calls give whole lines and unique seq and lose not
     // with nothing else running, so that the monitor keeps up even on a busy
     // 2-core machine. Flat out, 32 threads make 2.8 million events/s, which no
     // reader keeps up with: then events are dropped and counted (next test).
-    ChildResult r = m.run_host({"threads", "32", "10000"}, {{"PCSCDOUBLE", "delay_us=300"}}, 600s);
+    // The program runs at the lowest CPU priority, the monitor (this test's
+    // listener) at ours: on a machine loaded by other work the monitor gets
+    // the CPU before the program does, and so keeps up, as the test requires.
+    // (Starved of CPU it could not: the program would then lose calls,
+    // counted, as the next test shows.)
+    std::vector<std::string> argv = {"/usr/bin/nice", "-n", "19", Artifacts::host(), "threads", "32", "10000"};
+    ChildResult r = run(argv, traced_env(m.socket, {{"PCSCDOUBLE", "delay_us=300"}}), kCleanEnv, 600s);
     REQUIRE(r.status == 0);
     CHECK(r.out == "calls=320004 failures=0\n");
     m.listener.wait_until([&] { return m.listener.bye_count() == 1; }, 60s);
@@ -101,7 +107,8 @@ TEST_CASE("32 threads x 10000 calls give whole lines and unique seq and lose not
 TEST_CASE("a monitor that never reads does not hold the program up and every dropped event is counted") {
     Monitored m;
     m.listener.set_reading(false);
-    Child host(host_argv({"flood", "20000"}), traced_env(m.socket), kCleanEnv);
+    // Far more than the ring holds (its 16 MiB take about 70,000 calls).
+    Child host(host_argv({"flood", "200000"}), traced_env(m.socket), kCleanEnv);
     auto phase1 = host.read_line(120s);
     REQUIRE(phase1);
     // Generous bound: a blocked program would never get here; normally ~100 ms.
@@ -112,20 +119,20 @@ TEST_CASE("a monitor that never reads does not hold the program up and every dro
     host.write_stdin("go\n");
     ChildResult r = host.wait(60s);
     REQUIRE(r.status == 0);
-    CHECK(r.out.find("calls=20012") != std::string::npos);
+    CHECK(r.out.find("calls=200012") != std::string::npos);
 
     std::vector<json> events = m.events();
     CHECK(m.parse_errors.empty());
     std::vector<json> byes = of_type(events, "bye");
     REQUIRE(byes.size() == 1);
     const uint64_t lost = byes[0]["lost"];
-    CHECK(byes[0]["calls"] == 20012);
+    CHECK(byes[0]["calls"] == 200012);
     CHECK(lost > 0);
     uint64_t reported = 0;
     for (const json& e : of_type(events, "lost")) reported += e["count"].get<uint64_t>();
     CHECK(reported == lost);
-    const size_t delivered = of_type(events, "begin").size() + of_type(events, "call").size();
-    CHECK(delivered + lost == 2 * 20012);
+    // lost counts calls (a begin that does not fit is not written: it is optional).
+    CHECK(of_type(events, "call").size() + lost == 200012);
     // What was delivered still pairs up where both halves arrived, in order.
     for (const std::string& p : check_stream(events, true))
         CHECK_MESSAGE(p.find("has no") != std::string::npos, p);

@@ -1,5 +1,6 @@
 #include "support/listener.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,13 +27,42 @@ TempDir::~TempDir() {
 
 TestListener::TestListener(std::string socket_path, LineCallback callback)
     : path_(std::move(socket_path)), callback_(std::move(callback)) {
-    listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
-    unlink(path_.c_str());
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(listen_fd_, 128) != 0)
-        throw std::runtime_error("cannot listen on " + path_ + ": " + strerror(errno));
+    ListeningSocket::Result listening = ListeningSocket::open(path_);
+    if (!listening.socket) throw std::runtime_error("cannot listen on " + path_ + ": " + listening.error);
+    EventServer::Handlers h;
+    // Runs on the listener's thread, inside run_once (mutex_ not held).
+    // Kept cheap (one copy into the connection's text, no allocation per
+    // line), so that the listener keeps up with many busy threads.
+    h.line = [this](ConnectionStats& from, std::string_view line) {
+        // Every event line starts {"v":1,"type":" (15 bytes), then its type.
+        const std::string_view type = line.size() > 15 ? line.substr(15) : std::string_view();
+        const bool bye = type.starts_with("bye\"");
+        if (bye) from.bye_seen = true;
+        if (from.event_pid == 0 && type.starts_with("hello\"")) {
+            size_t at = line.find("\"pid\":");
+            if (at != std::string_view::npos) from.event_pid = std::atoll(line.data() + at + 6);
+        }
+        const size_t index = from.id - 1;
+        std::lock_guard lock(mutex_);
+        ++line_count_;
+        bye_count_ += bye;
+        if (index >= connections_.size()) connections_.resize(index + 1);
+        if (callback_) {
+            callback_(index, std::string(line));
+        } else {
+            // In chunks: one growing string would copy everything so far at
+            // each doubling, a pause long enough to overflow the ring.
+            std::vector<std::string>& chunks = connections_[index].chunks;
+            if (chunks.empty() || chunks.back().size() + line.size() + 1 > chunks.back().capacity()) {
+                chunks.emplace_back();
+                chunks.back().reserve(std::max<size_t>(4 << 20, line.size() + 1));
+            }
+            chunks.back().append(line);
+            chunks.back().push_back('\n');
+        }
+        return true;
+    };
+    server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
     if (pipe2(wake_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     thread_ = std::thread([this] { run(); });
 }
@@ -60,9 +90,7 @@ void TestListener::stop() {
     char c = 's';
     (void)!write(wake_[1], &c, 1);
     if (thread_.joinable()) thread_.join();
-    close(listen_fd_);
-    for (Connection& c2 : connections_) close(c2.fd);
-    unlink(path_.c_str());
+    server_.reset();  // closes every connection, removes the socket file
 }
 
 size_t TestListener::connection_count() {
@@ -83,7 +111,12 @@ size_t TestListener::bye_count() {
 std::vector<std::vector<std::string>> TestListener::connections() {
     std::lock_guard lock(mutex_);
     std::vector<std::vector<std::string>> out;
-    for (const Connection& c : connections_) out.push_back(c.lines);
+    for (const Connection& c : connections_) {
+        std::vector<std::string>& lines = out.emplace_back();
+        for (const std::string& text : c.chunks)
+            for (size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+                lines.emplace_back(text, at, nl - at);
+    }
     return out;
 }
 
@@ -103,52 +136,24 @@ bool TestListener::wait_until(const std::function<bool()>& done, std::chrono::mi
 }
 
 void TestListener::run() {
-    std::vector<char> buf(1 << 16);
     for (;;) {
-        std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-        std::vector<size_t> index;  // fds[2 + k] is connections_[index[k]]
+        bool reading;
         {
             std::lock_guard lock(mutex_);
             if (stopping_) return;
-            if (reading_)
-                for (size_t i = 0; i < connections_.size(); ++i)
-                    if (!connections_[i].closed) {
-                        fds.push_back({connections_[i].fd, POLLIN, 0});
-                        index.push_back(i);
-                    }
+            reading = reading_;
         }
+        std::vector<pollfd> fds = {{wake_[0], POLLIN, 0}};
+        if (reading) fds.push_back({server_->fd(), POLLIN, 0});
         if (poll(fds.data(), fds.size(), 200) < 0 && errno != EINTR) return;
         if (fds[0].revents) {
             char c;
             (void)!read(wake_[0], &c, 1);
         }
-        if (fds[1].revents & POLLIN) {
-            int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd >= 0) {
-                std::lock_guard lock(mutex_);
-                connections_.push_back({fd, false, {}, {}});
-            }
-        }
-        for (size_t k = 0; k < index.size(); ++k) {
-            if (!(fds[2 + k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            ssize_t n = read(fds[2 + k].fd, buf.data(), buf.size());
-            std::lock_guard lock(mutex_);
-            Connection& c = connections_[index[k]];
-            if (n <= 0) {
-                if (n == 0 || (errno != EAGAIN && errno != EINTR)) c.closed = true;  // lines stay readable
-                continue;
-            }
-            c.partial.append(buf.data(), static_cast<size_t>(n));
-            size_t start = 0;
-            for (size_t nl; (nl = c.partial.find('\n', start)) != std::string::npos; start = nl + 1) {
-                std::string line = c.partial.substr(start, nl - start);
-                ++line_count_;
-                if (line.find("\"type\":\"bye\"") != std::string::npos) ++bye_count_;
-                if (callback_) callback_(index[k], line);
-                else c.lines.push_back(std::move(line));
-            }
-            c.partial.erase(0, start);
-        }
+        if (!reading) continue;
+        server_->run_once(0);
+        std::lock_guard lock(mutex_);
+        if (connections_.size() < server_->connections().size()) connections_.resize(server_->connections().size());
     }
 }
 

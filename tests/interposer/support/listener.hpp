@@ -1,7 +1,9 @@
-// A monitor stand-in for the interposer tests: listens on a Unix socket in a
-// fresh 0700 folder, accepts any number of connections (one per traced process)
-// and collects their lines. It can stop reading (a stalled monitor), be killed
-// (everything closed) and be started again on the same path.
+// A monitor stand-in for the interposer tests: the monitor's own EventServer
+// (socket, shared rings, final drains) in a thread, listening in a fresh 0700
+// folder; it accepts any number of connections (one per traced process) and
+// collects their lines. It can stop reading (a stalled monitor: neither socket
+// nor rings are read), be killed (everything closed) and be started again on
+// the same path.
 #pragma once
 
 #include <chrono>
@@ -10,6 +12,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "monitor/server/event_server.hpp"
 
 namespace pcscspy::test {
 
@@ -51,7 +55,7 @@ private:
 
     std::string path_;
     LineCallback callback_;
-    int listen_fd_ = -1;
+    std::unique_ptr<EventServer> server_;
     int wake_[2] = {-1, -1};
     std::thread thread_;
     std::mutex mutex_;
@@ -59,10 +63,7 @@ private:
     size_t line_count_ = 0, bye_count_ = 0;
     bool stopping_ = false;
     struct Connection {
-        int fd;
-        bool closed;
-        std::string partial;
-        std::vector<std::string> lines;
+        std::vector<std::string> chunks;  // its lines, each with its '\n'
     };
     std::vector<Connection> connections_;
 };
