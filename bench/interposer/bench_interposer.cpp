@@ -164,7 +164,7 @@ public:
         long calls = 0, lost = 0;
         for (const auto& p : doc["processes"]) {
             lost += p.value("lost_events", 0L);
-            for (const auto& f : p["stats"]) calls += f.value("calls", 0L);
+            calls += p["stats"].value("calls", 0L);
         }
         return std::make_pair(calls, lost);
     }
