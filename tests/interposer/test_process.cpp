@@ -21,7 +21,9 @@ TEST_CASE("a forked child has its own connection and hello and seq and exec leak
     out >> word >> parent >> word >> child >> word >> status;
     CHECK(status == 0);
 
-    std::vector<json> events = m.events(2);
+    // Three byes: the parent's, the exec'd image's, and the one the monitor
+    // writes for the image that exec replaced (it never wrote its own).
+    std::vector<json> events = m.events(3);
     CHECK(m.parse_errors.empty());
     // exec keeps the pid but starts a new connection (and seq): the stream
     // rules hold per connection.
@@ -50,6 +52,12 @@ TEST_CASE("a forked child has its own connection and hello and seq and exec leak
     CHECK(child_calls[1]["seq"] == 2);
     CHECK(child_calls[2]["seq"] == 1);
     CHECK(child_calls[2]["fn"] == "SCardEstablishContext");
+    std::vector<json> child_byes = of_type(by_pid[child], "bye");
+    REQUIRE(child_byes.size() == 2);
+    CHECK(child_byes[0]["by"] == "monitor");
+    CHECK(child_byes[0]["calls"] == 2);
+    CHECK(child_byes[0]["lost"] == 0);
+    CHECK_FALSE(child_byes[1].contains("by"));
     const json exec_hello = of_type(by_pid[child], "hello")[1];
     CHECK(exec_hello["argv"] == json::array({Artifacts::host(), "after-exec"}));
     std::vector<json> parent_calls = of_type(by_pid[parent], "call");
