@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/terminal_text.hpp"
 
 namespace pcscspy {
@@ -17,7 +18,7 @@ void print_check_report(std::ostream& out, const SessionModel& model, bool diffa
     for (const ProcessInfo& p : model.processes()) {
         ++n;
         std::string who = diffable ? "process #" + std::to_string(n) : "process " + std::to_string(p.pid);
-        who += " " + TerminalText::clean(p.exe_name());
+        who += " " + TerminalText::clean(process_name(p));
         auto it = by_process.find(p.index);
         if (it == by_process.end()) {
             out << who << ": no findings\n";

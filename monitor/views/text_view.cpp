@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "monitor/model/process_name.hpp"
 #include "monitor/model/secret_filter.hpp"
 #include "monitor/views/terminal_text.hpp"
 #include "protocol/call_arguments.hpp"
@@ -63,7 +64,7 @@ std::string TextView::label(const SessionModel& model, const CallRecord& call) {
     std::string pid = o_.diffable ? placeholder("pid", call.pid) : std::to_string(call.pid);
     std::string text = "[" + pid;
     if (several_threads) text += " " + (o_.diffable ? placeholder("tid", call.tid) : "tid " + std::to_string(call.tid));
-    if (several_processes) text += " " + TerminalText::clean(p.exe_name());
+    if (several_processes) text += " " + TerminalText::clean(process_name(p));
     return text + "] ";
 }
 
@@ -204,7 +205,7 @@ void TextView::print_statistics(const SessionModel& model) {
                                                                   : "disconnected";
             if (p.lost_events) state += ", " + std::to_string(p.lost_events) + " events lost";
             out_ << pad_left(o_.diffable ? placeholder("pid", p.pid) : std::to_string(p.pid), 8) << "  "
-                 << pad_right(TerminalText::clean(p.exe_name()), 20) << pad_left(std::to_string(p.stats.calls), 8)
+                 << pad_right(TerminalText::clean(process_name(p)), 20) << pad_left(std::to_string(p.stats.calls), 8)
                  << pad_left(std::to_string(p.stats.errors), 8) << pad_left(std::to_string(p.apdus), 8)
                  << pad_left(t(p.stats.total_ns), 12) << "  " << state << "\n";
         }

@@ -1,7 +1,7 @@
 // The top bar and the footer.
 #include <algorithm>
 
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/display_format.hpp"
 #include "monitor/views/dashboard/key_table.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
@@ -56,7 +56,7 @@ std::string filter_text(const ViewContext& ctx, const UiState& ui) {
     std::string text;
     if (ui.filter.process && *ui.filter.process < model.processes().size()) {
         const ProcessInfo& p = model.processes()[*ui.filter.process];
-        text += "pid " + std::to_string(p.pid) + " " + display_text(process_label(p), ctx.glyphs);
+        text += "pid " + std::to_string(p.pid) + " " + display_text(process_name(p), ctx.glyphs);
     }
     if (ui.filter.reader && *ui.filter.reader < model.readers().size())
         text += (text.empty() ? "" : ", ") + std::string("reader ") +

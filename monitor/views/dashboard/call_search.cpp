@@ -1,4 +1,4 @@
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/call_search.hpp"
 
 #include <algorithm>
@@ -64,7 +64,7 @@ bool CallSearch::matches(const SessionModel& model, const CallRecord& call) cons
         return true;
     if (call.process < model.processes().size()) {
         const ProcessInfo& p = model.processes()[call.process];
-        if (text_matches(p.exe_name()) || text_matches(process_label(p))) return true;
+        if (text_matches(p.exe_name()) || text_matches(process_name(p))) return true;
     }
     if (call.rv != 0)
         if (const Named* rc = find_return_code(call.rv); rc && text_matches(rc->name)) return true;

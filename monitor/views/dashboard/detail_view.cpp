@@ -1,4 +1,4 @@
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/detail_view.hpp"
 
 #include "monitor/model/secret_filter.hpp"
@@ -155,7 +155,7 @@ std::vector<StyledLine> detail_lines(const SessionModel& model, const CallRecord
     title.add(fn, call.error() ? Role::Error : Role::Strong)
         .add("  seq " + std::to_string(call.seq) + "  call " + std::to_string(call.ordinal) + " of the session", Role::Dim);
     lines.push_back(std::move(title));
-    w.field("Process", std::to_string(call.pid) + " " + (p ? process_label(*p) + (process_label(*p) != p->exe_name() ? " (" + p->exe + ")" : "") : std::string("?")) + "  tid " +
+    w.field("Process", std::to_string(call.pid) + " " + (p ? process_name(*p) + (process_name(*p) != p->exe_name() ? " (" + p->exe + ")" : "") : std::string("?")) + "  tid " +
                            std::to_string(call.tid));
     w.field("Started", clock_time_ms(call.ts_us) + std::to_string(1000 + call.ts_us % 1000).substr(1) +
                            "  took " + format_duration(call.dur_ns, g));

@@ -1,4 +1,4 @@
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/findings_view.hpp"
 
 #include "monitor/views/dashboard/display_format.hpp"
@@ -32,7 +32,7 @@ std::vector<StyledLine> findings_lines(const ViewContext& ctx, size_t width) {
         l.add(fit(f.ts_us ? clock_time(f.ts_us) : "", kTime, g), Role::Dim)
             .add(fit(std::to_string(f.pid), kPid - 1, g, Align::Right))
             .add(" ")
-            .add(fit(p ? display_text(process_label(*p), g) : "?", kExe, g), Role::Strong)
+            .add(fit(p ? display_text(process_name(*p), g) : "?", kExe, g), Role::Strong)
             .add(fit(finding_kind_name(f.kind), kKind, g), Role::Warn)
             .add(fit(f.seq ? "#" + std::to_string(f.seq) : "", kSeq, g), Role::Dim)
             .add(display_text(f.explanation, g));

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/display_format.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
 #include "monitor/views/dashboard/panes.hpp"
@@ -133,7 +133,7 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         StyledLine l;
         l.spans.push_back(Span{std::string(light_character(light.kind)), Role::Normal, light});
         l.add(" ")
-            .add(fit(display_text(process_label(*p), g), c.name, g), ended ? Role::Dim : Role::Strong)
+            .add(fit(display_text(process_name(*p), g), c.name, g), ended ? Role::Dim : Role::Strong)
             .add(fit(std::to_string(p->pid), c.pid, g, Align::Right), base)
             .add(fit(std::to_string(p->stats.calls), c.calls + 1, g, Align::Right), base)
             .add(fit(std::to_string(p->stats.errors), c.errors + 1, g, Align::Right),

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/call_summary.hpp"
 #include "monitor/views/dashboard/display_format.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
@@ -104,7 +104,7 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
             // The pid and the time matter more than the exe name: the name is cut first.
             const int64_t held = std::max<int64_t>(0, ctx.now_us - r.transaction_since_us);
             std::string exe = r.transaction_process < model.processes().size()
-                                  ? process_label(model.processes()[r.transaction_process])
+                                  ? process_name(model.processes()[r.transaction_process])
                                   : std::string();
             std::string head = std::to_string(*r.transaction_pid) + " ";
             std::string tail = " " + format_duration(held * 1000, g);

@@ -1,6 +1,6 @@
 #include <algorithm>
 
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 #include "monitor/views/dashboard/display_format.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
 #include "monitor/views/dashboard/panes.hpp"
@@ -30,7 +30,7 @@ std::vector<StatsRow> stats_rows(const ViewContext& ctx, StatsTable table) {
         case StatsTable::Processes:
             for (const ProcessInfo& p : model.processes())
                 if (p.stats.calls)
-                    rows.push_back({std::to_string(p.pid) + " " + display_text(process_label(p), ctx.glyphs), p.stats,
+                    rows.push_back({std::to_string(p.pid) + " " + display_text(process_name(p), ctx.glyphs), p.stats,
                                     std::nullopt});
             break;
     }

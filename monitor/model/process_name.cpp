@@ -1,8 +1,8 @@
-#include "monitor/views/dashboard/process_label.hpp"
+#include "monitor/model/process_name.hpp"
 
 #include <string_view>
 
-namespace pcscspy::dashboard {
+namespace pcscspy {
 
 namespace {
 
@@ -17,7 +17,7 @@ bool is_interpreter(std::string_view name) {
 
 }  // namespace
 
-std::string process_label(const ProcessInfo& p) {
+std::string process_name(const ProcessInfo& p) {
     std::string exe = p.exe_name();
     if (!is_interpreter(exe)) return exe;
     for (size_t i = 1; i < p.argv.size(); ++i) {
@@ -30,4 +30,4 @@ std::string process_label(const ProcessInfo& p) {
     return exe;
 }
 
-}  // namespace pcscspy::dashboard
+}  // namespace pcscspy
