@@ -36,7 +36,7 @@ int run_default_view(MonitorSession& session) {
 int main(int argc, char** argv) {
     OptionsParse parsed = parse_options(argc, argv);
     if (parsed.error) {
-        std::cerr << "pcscspy-top: " << TerminalText::clean(*parsed.error) << "\n" << usage_text();
+        std::cerr << "pcscspy-top: " << TerminalText::clean(*parsed.error) << " (pcscspy-top --help for more)\n";
         return 2;
     }
     Options& o = parsed.options;
@@ -63,9 +63,9 @@ int main(int argc, char** argv) {
     if (o.text && !o.summary) print = [&view](const SessionModel& m, const CallRecord& c, nlohmann::json* event) {
             view.print_call(m, c, event);
         };
-    if (auto err = session.start(print)) {
-        std::cerr << "pcscspy-top: " << TerminalText::clean(*err) << "\n";
-        return 1;
+    if (auto failure = session.start(print)) {
+        std::cerr << "pcscspy-top: " << TerminalText::clean(failure->message) << "\n";
+        return failure->exit_status;
     }
 #ifdef PCSCSPY_HAVE_DASHBOARD
     if (!o.text) return run_default_view(session);

@@ -35,8 +35,9 @@ constexpr std::string_view kUsage =
     "  --root DIR           with --install-system/--uninstall-system: work under DIR instead of /\n"
     "  --help, --version\n";
 
+// What is wrong, in one line, and where to read more (not the whole usage).
 int usage_error(const std::string& message) {
-    std::cerr << "pcscspy-run: " << message << "\n" << kUsage;
+    std::cerr << "pcscspy-run: " << message << " (pcscspy-run --help for more)\n";
     return 2;
 }
 
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
         return pcscspy::run::install_system(o, std::cout, std::cerr);
     }
     if (!root.empty()) return usage_error("--root goes with --install-system or --uninstall-system");
-    if (i >= argc) return usage_error("no command given");
+    if (i >= argc) return usage_error("no command given: pcscspy-run [options] -- COMMAND [ARGS...]");
     if (!interposer) {
         std::cerr << "pcscspy-run: cannot find libpcscspy-interposer.so next to " << own_dir << "\n";
         return 127;

@@ -70,21 +70,21 @@ MonitorSession::~MonitorSession() {
     if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
-std::optional<std::string> MonitorSession::start(CallSink on_call) {
+std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     on_call_ = std::move(on_call);
     if (options_.replay) {
         replay_report_ = replay_file(*options_.replay, model_, on_call_);
-        if (!replay_report_->opened) return replay_report_->error;
+        if (!replay_report_->error.empty()) return StartFailure{replay_report_->error, 2};
         return std::nullopt;
     }
     socket_path_ = options_.socket.value_or(default_socket_path());
     if (options_.record) {
         Recorder::Result rec = Recorder::open(*options_.record);
-        if (!rec.recorder) return rec.error;
+        if (!rec.recorder) return StartFailure{rec.error};
         recorder_.emplace(std::move(*rec.recorder));
     }
     ListeningSocket::Result listening = ListeningSocket::open(socket_path_);
-    if (!listening.socket) return listening.error;
+    if (!listening.socket) return StartFailure{listening.error};
     EventServer::Handlers h;
     h.line = [this](ConnectionStats& from, std::string_view line) {
         if (recorder_) recorder_->write_line(line);
@@ -113,10 +113,11 @@ std::optional<std::string> MonitorSession::start(CallSink on_call) {
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         std::string self_exe = n > 0 ? std::string(self, static_cast<size_t>(n)) : std::string();
         auto launcher = find_launcher(self_exe);
-        if (!launcher) return "cannot launch the command: pcscspy-run is neither next to pcscspy-top nor in its build tree";
+        if (!launcher)
+            return StartFailure{"cannot launch the command: pcscspy-run is neither next to pcscspy-top nor in its build tree"};
         LaunchResult lr = launch_command(*launcher, socket_path_, options_.command,
                                          options_.command_log.value_or(default_command_log(socket_path_)));
-        if (!lr.command) return lr.error;
+        if (!lr.command) return StartFailure{lr.error};
         command_ = lr.command;
     }
     return std::nullopt;

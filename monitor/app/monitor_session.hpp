@@ -19,6 +19,15 @@
 
 namespace pcscspy {
 
+// Why a session could not start: one line, and the exit status it stands for
+// (2: the command line named something that cannot be used as asked, such as a
+// --replay file that is not a recording; 1: the system refused, such as a socket
+// in use).
+struct StartFailure {
+    std::string message;
+    int exit_status = 1;
+};
+
 class MonitorSession {
 public:
     // Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD for the calling thread (they arrive on
@@ -28,8 +37,8 @@ public:
 
     // Replays the file, or opens the socket (and the recording) and launches the
     // command. Calls go to `on_call` as they are applied (may be empty). On
-    // failure returns a one-line error (nothing was started).
-    std::optional<std::string> start(CallSink on_call = {});
+    // failure returns why (nothing was started).
+    std::optional<StartFailure> start(CallSink on_call = {});
 
     SessionModel& model() { return model_; }
     const SessionModel& model() const { return model_; }

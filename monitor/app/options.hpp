@@ -31,7 +31,7 @@ struct Options {
 
 struct OptionsParse {
     Options options;
-    std::optional<std::string> error;  // one line; the caller prints it with the usage
+    std::optional<std::string> error;  // one line; the caller points to --help
 };
 
 OptionsParse parse_options(int argc, const char* const* argv);

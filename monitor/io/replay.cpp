@@ -1,6 +1,7 @@
 #include "monitor/io/replay.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -116,12 +117,27 @@ ReplayReport replay_file(const std::string& path, SessionModel& model, const Cal
         r.error = "cannot open " + path + ": " + std::strerror(errno);
         return r;
     }
+    const std::string& name = path;  // plain text: whoever prints it sanitises it
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        r.error = name + " is a folder, not a recording or a session dump";
+        return r;
+    }
     r.opened = true;
-    // Peek: a session document starts with its fixed opening.
+    // Peek: a session document starts with its fixed opening, a recording with
+    // an event, and both with "{": anything else (a text file, a binary, a pipe
+    // of something else) is refused before being read as thousands of bad lines.
     std::string first(64 * 1024, '\0');
     ssize_t n = read(fd, first.data(), first.size());
     first.resize(n > 0 ? static_cast<size_t>(n) : 0);
     size_t start = first.find_first_not_of(" \t\r\n");
+    if (start != std::string::npos && first[start] != '{') {
+        ::close(fd);
+        r.not_a_recording = true;
+        r.error = name + " is not a recording or a session dump (it does not start with a JSON event)";
+        return r;
+    }
     if (start != std::string::npos && std::string_view(first).substr(start).starts_with(kSessionDocumentStart)) {
         ::close(fd);
         r.is_document = true;
@@ -130,6 +146,15 @@ ReplayReport replay_file(const std::string& path, SessionModel& model, const Cal
     }
     replay_recording(fd, std::move(first), r, model, on_call);
     ::close(fd);
+    // Damage is reported and read past; a file with no event at all was never a recording.
+    if (r.events == 0 && r.damaged > 0) {
+        r.not_a_recording = true;
+        r.error = name + " is not a recording or a session dump (no event in its " + std::to_string(r.lines) +
+                  (r.lines == 1 ? " line" : " lines") +
+                  (r.damage.empty() ? std::string() : "; line " + std::to_string(r.damage.front().line) + ": " +
+                                                          r.damage.front().message) +
+                  ")";
+    }
     return r;
 }
 

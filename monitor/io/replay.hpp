@@ -2,7 +2,8 @@
 // (--dump) read into the model, as if the events arrived again. A truncated or
 // partly corrupt file is read up to (and, for a recording, past) the damage,
 // and every damage is reported: bad lines by number and reason, a cut last line,
-// a document broken off at some byte.
+// a document broken off at some byte. A file that holds no event at all (a
+// folder, a text file, a binary) is an error, not an empty session.
 #pragma once
 
 #include <cstdint>
@@ -27,9 +28,10 @@ struct ReplayReport {
     uint64_t damaged = 0;       // lines or parts that could not be read
     std::vector<ReplayDamage> damage;  // the first kMaxDamageListed
     bool truncated = false;     // the file ends in the middle of a line / document
-    std::string error;          // the file could not be read at all
+    bool not_a_recording = false;  // a folder, or a file with no event in it (error says which)
+    std::string error;          // the file could not be read at all, or is not a recording
     static constexpr size_t kMaxDamageListed = 20;
-    bool clean() const { return opened && damaged == 0 && !truncated; }
+    bool clean() const { return opened && error.empty() && damaged == 0 && !truncated; }
 };
 
 ReplayReport replay_file(const std::string& path, SessionModel& model, const CallSink& on_call = {});

@@ -2,6 +2,8 @@
 // and what the executable does with --help, --version and no dashboard.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "monitor/app/options.hpp"
 #include "support.hpp"
 
@@ -71,12 +73,26 @@ TEST_CASE("the executable: --help, --version, usage errors, no dashboard yet") {
     RunResult version = run(top + " --version");
     CHECK(version.status == 0);
     CHECK(version.out.starts_with("pcscspy-top "));
-    CHECK(run(top + " --bogus 2>&1").status == 2);
+    RunResult bogus = run(top + " --bogus 2>&1");
+    CHECK(bogus.status == 2);
+    CHECK(bogus.out == "pcscspy-top: unknown option --bogus (pcscspy-top --help for more)\n");
     RunResult replay = run(top + " --replay " + data_path("opensc_tool_session.ndjson") + " --text --summary 2>&1");
     CHECK(replay.status == 0);
     CHECK(replay.out.find("Results sorted by total execution time") != std::string::npos);
     CHECK(replay.out.find("SCardTransmit") != std::string::npos);
     CHECK(replay.out.find("SCardEstablishContext\n i ") == std::string::npos);  // --summary: no calls
+    // What --replay names must be a recording or a dump: exit 2 and one line why,
+    // in text mode as in the dashboard, before any table is printed.
+    for (const char* mode : {" --text", ""}) {
+        for (const char* file : {"/tmp", "/etc/passwd", "/nonexistent/recording"}) {
+            CAPTURE(file);
+            CAPTURE(mode);
+            RunResult r = run(top + " --replay " + file + mode + " 2>&1");
+            CHECK(r.status == 2);
+            CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+            CHECK(r.out.starts_with("pcscspy-top: "));
+        }
+    }
 #ifndef PCSCSPY_HAVE_DASHBOARD
     RunResult dash = run(top + " --replay " + data_path("opensc_tool_session.ndjson") + " 2>&1");
     CHECK(dash.status == 2);

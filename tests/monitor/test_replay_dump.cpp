@@ -148,6 +148,47 @@ TEST_CASE("a damaged recording is read around the damage, which is reported") {
     }
 }
 
+TEST_CASE("a file that holds no event is not a recording: an error, not an empty session") {
+    TempDir dir;
+    SUBCASE("a folder") {
+        SessionModel m;
+        ReplayReport r = replay_file(dir.path, m);
+        CHECK(r.error.find("is a folder, not a recording or a session dump") != std::string::npos);
+    }
+    SUBCASE("a text file") {
+        write_file(dir / "passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/:/usr/sbin/nologin\n");
+        SessionModel m;
+        ReplayReport r = replay_file(dir / "passwd", m);
+        CHECK(r.not_a_recording);
+        CHECK(r.error.find("not a recording or a session dump (it does not start with a JSON event)") !=
+              std::string::npos);
+        CHECK(m.processes().empty());
+    }
+    SUBCASE("JSON lines that are not events") {
+        write_file(dir / "other.ndjson", "{\"name\":\"x\"}\n{\"version\":2}\n");
+        SessionModel m;
+        ReplayReport r = replay_file(dir / "other.ndjson", m);
+        CHECK(r.not_a_recording);
+        CHECK(r.error.find("(no event in its 2 lines; line 1: ") != std::string::npos);
+    }
+    SUBCASE("an empty file is an empty session, not an error") {
+        write_file(dir / "empty.ndjson", "");
+        SessionModel m;
+        ReplayReport r = replay_file(dir / "empty.ndjson", m);
+        CHECK(r.error.empty());
+        CHECK(r.clean());
+    }
+    SUBCASE("one good event among damage is a damaged recording") {
+        std::vector<std::string> lines = lines_of(read_file(data_path("opensc_tool_session.ndjson")));
+        write_file(dir / "r.ndjson", "{garbage\n" + lines.at(0) + "\n");
+        SessionModel m;
+        ReplayReport r = replay_file(dir / "r.ndjson", m);
+        CHECK(r.error.empty());
+        CHECK(r.events == 1);
+        CHECK(r.damaged == 1);
+    }
+}
+
 TEST_CASE("the recorder appends raw lines to a private file") {
     TempDir dir;
     write_file(dir / "rec", "earlier\n");
