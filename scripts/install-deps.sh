@@ -12,6 +12,7 @@ PACKAGES="
   vsmartcard-vpcd vsmartcard-vpicc python3 python3-pycryptodome
   python3-pyscard opensc pcsc-tools
   socat tmux procps time
+  tshark
 "
 
 missing=""
@@ -32,6 +33,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common (pulled by tshark, which reads the tests' --pcap captures) asks
+# whether non-root users may capture packets: answered beforehand (no; the tests
+# only read files), so that apt never stops at a question.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing

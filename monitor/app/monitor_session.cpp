@@ -72,8 +72,19 @@ MonitorSession::~MonitorSession() {
 
 std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     on_call_ = std::move(on_call);
+    if (options_.pcap) {
+        ApduCapture::Result cap = ApduCapture::open(*options_.pcap, options_.show_secrets);
+        if (!cap.capture) return StartFailure{cap.error};
+        capture_.emplace(std::move(*cap.capture));
+    }
     if (options_.replay) {
-        replay_report_ = replay_file(*options_.replay, model_, on_call_);
+        CallSink sink = on_call_;
+        if (capture_)
+            sink = [this](const SessionModel& m, const CallRecord& c, nlohmann::json* event) {
+                capture_->add(m, c);
+                if (on_call_) on_call_(m, c, event);
+            };
+        replay_report_ = replay_file(*options_.replay, model_, sink);
         if (!replay_report_->error.empty()) return StartFailure{replay_report_->error, 2};
         return std::nullopt;
     }
@@ -94,6 +105,7 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
             from.owner = r.process;
             if (r.type == EventType::Bye) from.bye_seen = true;
         }
+        if (r.call && capture_) capture_->add(model_, *r.call);
         return r.ok();
     };
     // Over-long lines and lines cut by a closing connection are bad lines too.
@@ -137,6 +149,7 @@ bool MonitorSession::pump(int timeout_ms) {
     if (recorder_ && !recorder_->flush() && !recorder_->error().empty()) {
         warnings_.push_back(recorder_->error());
     }
+    if (capture_ && !capture_->flush()) warnings_.push_back(capture_->error());
     return model_.generation() != before;
 }
 
@@ -194,6 +207,14 @@ std::vector<std::string> MonitorSession::finish() {
         server_->drain_all();
     }
     if (recorder_ && !recorder_->flush()) problems.push_back(recorder_->error());
+    if (capture_) {
+        // A capture that failed makes the exit status non-zero; said once.
+        capture_->flush();
+        if (!capture_->error().empty()) {
+            std::erase(warnings_, capture_->error());
+            problems.push_back(capture_->error());
+        }
+    }
     model_.finish();
     if (options_.dump)
         if (auto err = dump_to(*options_.dump)) problems.push_back(*err);

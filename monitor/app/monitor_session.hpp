@@ -12,6 +12,7 @@
 
 #include "monitor/app/launcher.hpp"
 #include "monitor/app/options.hpp"
+#include "monitor/io/apdu_capture.hpp"
 #include "monitor/io/recorder.hpp"
 #include "monitor/io/replay.hpp"
 #include "monitor/model/session_model.hpp"
@@ -84,6 +85,7 @@ private:
     CallSink on_call_;
     std::unique_ptr<EventServer> server_;
     std::optional<Recorder> recorder_;
+    std::optional<ApduCapture> capture_;  // --pcap
     std::optional<ReplayReport> replay_report_;
     std::string socket_path_;
     std::optional<LaunchedCommand> command_;

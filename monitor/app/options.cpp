@@ -14,7 +14,7 @@ struct ValueOption {
 };
 constexpr ValueOption kValueOptions[] = {
     {"--socket", &Options::socket},   {"--replay", &Options::replay}, {"--record", &Options::record},
-    {"--dump", &Options::dump},       {"--command-log", &Options::command_log},
+    {"--dump", &Options::dump},       {"--command-log", &Options::command_log}, {"--pcap", &Options::pcap},
 };
 
 struct FlagOption {
@@ -109,6 +109,8 @@ std::string usage_text() {
            "  --replay F          read a recording or a dump instead of listening\n"
            "  --record F          also append every raw event line to F (mode 0600)\n"
            "  --dump F            at exit, write the session document to F\n"
+           "  --pcap F            also write the APDU exchanges to F as a pcapng capture\n"
+           "                      (Wireshark and tshark decode them as ISO 7816)\n"
            "  --check             at exit, print the correctness report\n"
            "  --no-color          no colour (also when NO_COLOR is set)\n"
            "  --diffable          text mode: placeholders for handles, times and pids\n"

@@ -18,6 +18,7 @@ struct Options {
     std::optional<std::string> replay;  // --replay F
     std::optional<std::string> record;  // --record F
     std::optional<std::string> dump;    // --dump F
+    std::optional<std::string> pcap;    // --pcap F: the APDU exchanges as a pcapng capture
     bool check = false;                 // --check
     bool no_color = false;              // --no-color
     bool diffable = false;              // --diffable
