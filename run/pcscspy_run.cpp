@@ -8,7 +8,10 @@
 #include <unistd.h>
 #include <vector>
 
+#include "protocol/socket_path.hpp"
+#include "run/daemon_check.hpp"
 #include "run/launch.hpp"
+#include "run/monitor_probe.hpp"
 #include "run/system_install.hpp"
 
 #ifndef PCSCSPY_VERSION
@@ -18,18 +21,20 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: pcscspy-run [--socket PATH] [--backend LIBRARY] [--redact] [--debug] -- COMMAND [ARGS...]\n"
+    "usage: pcscspy-run [--socket PATH] [--backend LIBRARY] [--redact] [--debug] [--quiet] -- COMMAND [ARGS...]\n"
     "       pcscspy-run --install-system [--root DIR]\n"
     "       pcscspy-run --uninstall-system [--root DIR]\n"
     "\n"
     "Runs COMMAND with libpcscspy-interposer.so preloaded, so that its PC/SC calls\n"
     "stream to the pcscspy-top monitor (see pcscspy-run(1)).\n"
     "\n"
-    "  --socket PATH        the monitor's socket (default: the monitor's default)\n"
+    "  --socket PATH        the monitor's socket (default $PCSCSPY_SOCKET, else\n"
+    "                       $XDG_RUNTIME_DIR/pcscspy/socket, else /tmp/pcscspy-<uid>/socket)\n"
     "  --backend LIBRARY    the real PC/SC library to forward to\n"
     "                       (default: what the program would load as libpcsclite.so.1)\n"
     "  --redact             mask secret-bearing APDU data (PINs) before it leaves COMMAND\n"
     "  --debug              interposer diagnostics on COMMAND's stderr\n"
+    "  --quiet              no notes (no monitor listening, a daemon running untraced)\n"
     "  --install-system     replace the system's libpcsclite.so.1 by the interposer (reversible)\n"
     "  --uninstall-system   restore the system's libpcsclite.so.1 exactly\n"
     "  --root DIR           with --install-system/--uninstall-system: work under DIR instead of /\n"
@@ -47,7 +52,7 @@ int main(int argc, char** argv) {
     pcscspy::run::LaunchOptions launch;
     std::string backend_request;
     std::string root;
-    bool install = false, uninstall = false;
+    bool install = false, uninstall = false, quiet = false;
     int i = 1;
     for (; i < argc; ++i) {
         std::string_view a = argv[i];
@@ -69,6 +74,8 @@ int main(int argc, char** argv) {
             launch.redact = true;
         } else if (a == "--debug") {
             launch.debug = true;
+        } else if (a == "--quiet") {
+            quiet = true;
         } else if (a == "--install-system") {
             install = true;
         } else if (a == "--uninstall-system") {
@@ -126,6 +133,20 @@ int main(int argc, char** argv) {
     if (std::string bits = pcscspy::run::privilege_bits(file); !bits.empty())
         std::cerr << "pcscspy-run: warning: " << file << " is " << bits
                   << ": the loader ignores LD_PRELOAD for it, its PC/SC calls will not be traced\n";
+
+    // Said before the command runs (and its own output starts): where its calls
+    // go when nobody listens there, and a daemon that would do its card work untraced.
+    if (!quiet) {
+        const std::string socket = pcscspy::effective_socket_path(launch.socket, getenv("PCSCSPY_SOCKET"),
+                                                                  getenv("XDG_RUNTIME_DIR"), getuid());
+        std::cerr << pcscspy::run::no_monitor_note(socket, command);
+        // Installed system-wide (the backend is then the kept libpcsclite_real.so.1),
+        // every daemon is traced whoever started it.
+        const bool system_wide = launch.backend.find("libpcsclite_real.so") != std::string::npos;
+        if (!system_wide)
+            if (auto daemon = pcscspy::run::untraced_daemon_for(command))
+                std::cerr << pcscspy::run::untraced_daemon_note(*daemon, command);
+    }
 
     pcscspy::run::prepare_environment(launch);
     execvp(command.c_str(), argv + i);

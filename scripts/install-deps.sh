@@ -12,7 +12,7 @@ PACKAGES="
   vsmartcard-vpcd vsmartcard-vpicc python3 python3-pycryptodome
   python3-pyscard opensc pcsc-tools
   socat tmux procps time
-  tshark
+  tshark gpg gpg-agent scdaemon
 "
 
 missing=""

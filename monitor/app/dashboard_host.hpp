@@ -4,6 +4,7 @@
 #pragma once
 
 #include "monitor/app/monitor_session.hpp"
+#include "monitor/app/socket_hint.hpp"
 #include "monitor/views/dashboard/run_dashboard.hpp"
 
 namespace pcscspy {
@@ -17,6 +18,10 @@ public:
         dashboard::SessionInfo info;
         info.live = s_.live();
         info.source = s_.live() ? s_.socket_path() : s_.options().replay.value_or("");
+        if (s_.live()) {
+            info.trace_command = trace_command_for(s_.socket_path());
+            info.socket_warning = sudo_hint().value_or("");
+        }
         if (const auto& command = s_.command()) {
             info.command = command->description;
             info.command_log = command->log_path;

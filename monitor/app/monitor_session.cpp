@@ -88,7 +88,7 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
         if (!replay_report_->error.empty()) return StartFailure{replay_report_->error, 2};
         return std::nullopt;
     }
-    socket_path_ = options_.socket.value_or(default_socket_path());
+    socket_path_ = socket_path_in_force(options_.socket);
     if (options_.record) {
         Recorder::Result rec = Recorder::open(*options_.record);
         if (!rec.recorder) return StartFailure{rec.error};

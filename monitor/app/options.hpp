@@ -12,7 +12,7 @@
 namespace pcscspy {
 
 struct Options {
-    std::optional<std::string> socket;  // --socket P (default: default_socket_path())
+    std::optional<std::string> socket;  // --socket P (default: $PCSCSPY_SOCKET, else default_socket_path())
     bool text = false;                  // --text
     bool summary = false;               // --summary: text mode without the calls, only the tables
     std::optional<std::string> replay;  // --replay F

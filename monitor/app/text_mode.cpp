@@ -1,6 +1,7 @@
 #include "monitor/app/text_mode.hpp"
 
 #include "monitor/app/monitor_session.hpp"
+#include "monitor/app/socket_hint.hpp"
 #include "monitor/views/check_report.hpp"
 #include "monitor/views/terminal_text.hpp"
 #include "monitor/views/text_view.hpp"
@@ -42,9 +43,12 @@ int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, st
         if (session.command())
             err << "pcscspy-top: running " << TerminalText::clean(session.command()->description) << ", output in "
                 << TerminalText::clean(session.command()->log_path) << "\n";
-        else
+        else {
             err << "pcscspy-top: listening on " << TerminalText::clean(session.socket_path())
-                << " (pcscspy-run -- CMD to trace a program; Ctrl-C to stop)\n";
+                << "; trace a program with: " << TerminalText::clean(trace_command_for(session.socket_path()))
+                << " (Ctrl-C to stop)\n";
+            if (auto hint = sudo_hint()) err << "pcscspy-top: " << *hint << "\n";
+        }
         while (!session.stop_requested() && !session.command_finished()) {
             session.pump(200);
             out.flush();

@@ -10,12 +10,15 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "protocol/socket_path.hpp"
+
 namespace pcscspy {
 
-std::string default_socket_path() {
-    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-    if (xdg && *xdg) return std::string(xdg) + "/pcscspy/socket";
-    return "/tmp/pcscspy-" + std::to_string(getuid()) + "/socket";
+std::string default_socket_path() { return default_socket_path(std::getenv("XDG_RUNTIME_DIR"), getuid()); }
+
+std::string socket_path_in_force(const std::optional<std::string>& option) {
+    return effective_socket_path(option.value_or(""), std::getenv("PCSCSPY_SOCKET"), std::getenv("XDG_RUNTIME_DIR"),
+                                 getuid());
 }
 
 namespace {

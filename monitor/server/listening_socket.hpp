@@ -15,6 +15,9 @@ namespace pcscspy {
 
 // $XDG_RUNTIME_DIR/pcscspy/socket, else /tmp/pcscspy-<uid>/socket (contract).
 std::string default_socket_path();
+// --socket P when given, else $PCSCSPY_SOCKET when set, else the default (contract:
+// the monitor honours PCSCSPY_SOCKET as the interposer and pcscspy-run do).
+std::string socket_path_in_force(const std::optional<std::string>& option);
 
 class ListeningSocket {
 public:

@@ -63,8 +63,33 @@ TEST_CASE("pcscspy-run warns that a set-uid command will not be traced") {
     ChildResult r = run({Artifacts::run(), "--", dir / "true-suid"}, {}, kCleanEnv);
     CHECK(r.status == 0);
     CHECK(r.err.find("is set-uid: the loader ignores LD_PRELOAD") != std::string::npos);
-    ChildResult plain = run({Artifacts::run(), "--", "/bin/true"}, {}, kCleanEnv);
+    ChildResult plain = run({Artifacts::run(), "--quiet", "--", "/bin/true"}, {}, kCleanEnv);
     CHECK(plain.err.empty());
+}
+
+TEST_CASE("pcscspy-run says once, before the command runs, when no monitor listens on its socket") {
+    TempDir dir;
+    const std::string socket = dir / "run/socket";
+    // Nobody there: one line naming the socket; the command runs all the same.
+    ChildResult none = run({Artifacts::run(), "--socket", socket, "--", "sh", "-c", "echo ran >&2; exit 3"}, {},
+                           kCleanEnv);
+    CHECK(none.status == 3);
+    CHECK(none.err == "pcscspy-run: no monitor listens on " + socket +
+                          " yet; sh runs, and is traced once pcscspy-top listens there\nran\n");
+    // PCSCSPY_SOCKET is the same choice as --socket.
+    ChildResult env = run({Artifacts::run(), "--", "true"}, {{"PCSCSPY_SOCKET", socket}}, kCleanEnv);
+    CHECK(env.err.find("no monitor listens on " + socket + " yet") != std::string::npos);
+    // --quiet: not a word.
+    CHECK(run({Artifacts::run(), "--quiet", "--socket", socket, "--", "true"}, {}, kCleanEnv).err.empty());
+    // A folder the interposer would refuse: said why, and that the command runs untraced.
+    fs::create_directories(dir / "open");
+    chmod((dir / "open").c_str(), 0755);
+    ChildResult open = run({Artifacts::run(), "--socket", dir / "open/socket", "--", "true"}, {}, kCleanEnv);
+    CHECK(open.err.find("has mode 0755, and traced programs only send through mode 0700; true runs untraced") !=
+          std::string::npos);
+    // A monitor listening: silence.
+    Monitored m;
+    CHECK(run({Artifacts::run(), "--socket", m.socket, "--", "true"}, {}, kCleanEnv).err.empty());
 }
 
 TEST_CASE("pcscspy-run finds the interposer of its own installation also after the prefix moved") {

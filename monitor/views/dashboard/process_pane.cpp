@@ -118,7 +118,8 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
     }
     if (order.empty() && max_rows > 0) {
         StyledLine l;
-        l.add(ctx.info.live ? "  waiting for traced programs " + std::string(g.arrow) + " pcscspy-run -- CMD, or pcscspy-top -- CMD"
+        l.add(ctx.info.live ? "  waiting for traced programs " + std::string(g.arrow) + " " + ctx.info.trace_command +
+                                  ", or pcscspy-top -- CMD"
                             : "  no process in this recording",
               Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));

@@ -78,7 +78,8 @@ Message first_message(const DashboardHost& host, const SessionInfo& info) {
         if (!error.empty()) return {error, Role::Warn};
         return {"replayed " + info.source, Role::Normal};
     }
-    return {"trace a program: pcscspy-run --socket " + info.source + " -- CMD", Role::Normal};
+    if (!info.socket_warning.empty()) return {info.socket_warning, Role::Warn};
+    return {"trace a program: " + info.trace_command, Role::Normal};
 }
 
 std::string absolute(const std::string& path) {

@@ -15,6 +15,8 @@ namespace pcscspy::dashboard {
 struct SessionInfo {
     bool live = false;
     std::string source;        // the socket path, or the replayed file
+    std::string trace_command = "pcscspy-run -- CMD";  // the pcscspy-run line whose programs reach this socket
+    std::string socket_warning;  // why some programs do not reach it (a monitor run through sudo), or ""
     std::string command;       // the launched command ("" none)
     std::string command_log;   // where its output goes
     std::optional<int> command_status;  // once it has exited
