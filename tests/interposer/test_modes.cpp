@@ -1,6 +1,7 @@
 // How the interposer gets into a process besides LD_PRELOAD (replacement
-// libpcsclite.so.1, pcsc-lite 2.1 delegate, the reversible system-wide install)
-// and what it forwards to (a missing backend, a backend that is itself).
+// libpcsclite.so.1, pcsc-lite 2.1 delegate; the system-wide install is in
+// test_system_install.cpp) and what it forwards to (a missing backend, a
+// backend that is itself).
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -18,58 +19,6 @@
 using namespace pcscspy::test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// Everything about a tree that uninstall must restore: entries, types, modes,
-// link targets and contents.
-std::map<std::string, std::string> snapshot(const fs::path& root) {
-    std::map<std::string, std::string> out;
-    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-        const fs::path& p = it->path();
-        auto st = fs::symlink_status(p);
-        std::ostringstream d;
-        d << static_cast<int>(st.type()) << " " << std::oct << static_cast<int>(st.permissions());
-        if (fs::is_symlink(st)) d << " -> " << fs::read_symlink(p).string();
-        else if (fs::is_regular_file(st)) d << " " << std::hash<std::string>{}(read_all(p)) << " " << fs::file_size(p);
-        out[fs::relative(p, root).string()] = d.str();
-    }
-    return out;
-}
-
-// A scratch root with its own loader configuration, holding the double as the
-// system's PC/SC library (libpcsclite.so.1 -> libpcsclite.so.1.0.0).
-struct ScratchRoot {
-    TempDir tmp;
-    fs::path root = tmp.path();
-    fs::path lib = root / "usr/lib" / PCSCSPY_MULTIARCH;
-
-    explicit ScratchRoot(bool library_is_symlink = true) {
-        fs::create_directories(lib);
-        fs::create_directories(root / "etc");
-        std::ofstream(root / "etc/ld.so.conf") << "/usr/lib/" PCSCSPY_MULTIARCH "\n";
-        if (library_is_symlink) {
-            fs::copy_file(Artifacts::double_library(), lib / "libpcsclite.so.1.0.0");
-            fs::create_symlink("libpcsclite.so.1.0.0", lib / "libpcsclite.so.1");
-        } else {
-            fs::copy_file(Artifacts::double_library(), lib / "libpcsclite.so.1");
-            chmod((lib / "libpcsclite.so.1").c_str(), 0755);
-        }
-        CHECK(run({"ldconfig", "-r", root.string()}).status == 0);
-    }
-    ChildResult pcscspy_run(const std::string& what) {
-        return run({Artifacts::run(), what, "--root", root.string()}, {}, kCleanEnv);
-    }
-};
-
-}  // namespace
 
 TEST_CASE("replace: installed as libpcsclite.so.1 first on the library path it forwards to libpcsclite_real.so.1") {
     Monitored m;
@@ -140,92 +89,6 @@ TEST_CASE("without a backend every call fails as without pcscd and the interpose
         CHECK(hello[0]["backend_error"].get<std::string>().find(c.reason) != std::string::npos);
         for (const json& call : of_type(events, "call")) CHECK(call["rv_name"] == "SCARD_E_NO_SERVICE");
     }
-}
-
-TEST_CASE("--install-system puts the interposer in place of libpcsclite.so.1 and --uninstall-system restores it exactly") {
-    ScratchRoot s;
-    const auto before = snapshot(s.root);
-    ChildResult in = s.pcscspy_run("--install-system");
-    REQUIRE(in.status == 0);
-    CHECK(in.err.empty());
-    CHECK(read_all(s.lib / "libpcsclite.so.1") == read_all(Artifacts::interposer()));
-    CHECK(fs::read_symlink(s.lib / "libpcsclite_real.so.1") == "libpcsclite.so.1.0.0");
-
-    // A program started with no special environment is now traced.
-    Monitored m;
-    ChildResult r = run({Artifacts::host(), "basic"}, {{"LD_LIBRARY_PATH", s.lib.string()}, {"PCSCSPY_SOCKET", m.socket}},
-                        kCleanEnv);
-    CHECK(r.out.find("transmit 0x00000000\n") != std::string::npos);
-    std::vector<json> hello = of_type(m.events(), "hello");
-    REQUIRE(hello.size() == 1);
-    CHECK(hello[0]["via"] == "replace");
-    CHECK(hello[0]["backend"] == (s.lib / "libpcsclite_real.so.1").string());
-
-    ChildResult again = s.pcscspy_run("--install-system");
-    CHECK(again.status == 1);
-    CHECK(again.err.find("already installed") != std::string::npos);
-
-    ChildResult out = s.pcscspy_run("--uninstall-system");
-    CHECK(out.status == 0);
-    CHECK(snapshot(s.root) == before);  // bytes, links, modes and the loader cache
-    ChildResult twice = s.pcscspy_run("--uninstall-system");
-    CHECK(twice.status == 1);
-    CHECK(twice.err.find("not installed") != std::string::npos);
-}
-
-TEST_CASE("a regular-file libpcsclite.so.1 comes back with its bytes and mode") {
-    ScratchRoot s(false);
-    const auto before = snapshot(s.root);
-    REQUIRE(s.pcscspy_run("--install-system").status == 0);
-    CHECK(fs::is_regular_file(s.lib / "libpcsclite_real.so.1"));
-    CHECK(read_all(s.lib / "libpcsclite_real.so.1") == read_all(Artifacts::double_library()));
-    REQUIRE(s.pcscspy_run("--uninstall-system").status == 0);
-    CHECK(snapshot(s.root) == before);
-}
-
-TEST_CASE("a half-installed or changed state is refused with a clear message and nothing is touched") {
-    struct Case {
-        const char* name;
-        std::function<void(ScratchRoot&)> damage;  // applied after a good install
-        bool install_refused, uninstall_refused;
-        const char* message;
-    };
-    const Case cases[] = {
-        {"an installation that did not finish",
-         [](ScratchRoot& s) {
-             fs::path manifest = s.root / "var/lib/pcscspy/system-install";
-             std::string text = read_all(manifest);
-             text.replace(text.find("state=installed"), 15, "state=installing");
-             std::ofstream(manifest) << text;
-         },
-         true, true, "half-installed"},
-        {"the interposer in place with no record",
-         [](ScratchRoot& s) { fs::remove_all(s.root / "var/lib/pcscspy"); }, true, true, "half-installed"},
-        {"libpcsclite.so.1 replaced since (a package upgrade)",
-         [](ScratchRoot& s) {
-             fs::remove(s.lib / "libpcsclite.so.1");
-             fs::copy_file(Artifacts::double_library(), s.lib / "libpcsclite.so.1");
-         },
-         true, true, "changed since the installation"},
-    };
-    for (const Case& c : cases) {
-        CAPTURE(std::string(c.name));
-        ScratchRoot s;
-        REQUIRE(s.pcscspy_run("--install-system").status == 0);
-        c.damage(s);
-        const auto damaged = snapshot(s.root);
-        ChildResult in = s.pcscspy_run("--install-system");
-        ChildResult out = s.pcscspy_run("--uninstall-system");
-        CHECK((in.status != 0) == c.install_refused);
-        CHECK((out.status != 0) == c.uninstall_refused);
-        CHECK(out.err.find(c.message) != std::string::npos);
-        CHECK(out.err.find("refusing") != std::string::npos);
-        CHECK(snapshot(s.root) == damaged);
-    }
-    TempDir empty;
-    ChildResult none = run({Artifacts::run(), "--install-system", "--root", empty.path()}, {}, kCleanEnv);
-    CHECK(none.status == 1);
-    CHECK(none.err.find("no libpcsclite.so.1 under") != std::string::npos);
 }
 
 TEST_CASE("another shim on the library path still sees the calls: pcsc-lite's own spy behind the interposer") {
