@@ -10,6 +10,10 @@
 // regular file). Uninstall restores exactly that (bytes, links, modes), removes
 // what install (and ldconfig, for the interposer's soname) added, and rebuilds
 // the loader cache. Both refuse, changing nothing, on a state they did not leave.
+// Crash-safe: a journal (.pcscspy-journal next to the library) exists from
+// before the first change to after the last; a run killed anywhere leaves it,
+// and the next install or uninstall first goes back to the original from it.
+// Every path is resolved inside DIR (rooted_tree.hpp).
 #pragma once
 
 #include <iosfwd>
