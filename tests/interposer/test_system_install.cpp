@@ -45,7 +45,8 @@ std::map<std::string, std::string> snapshot(const fs::path& root) {
         d << static_cast<int>(st.type()) << " " << std::oct << static_cast<int>(st.permissions());
         if (fs::is_symlink(st)) d << " -> " << fs::read_symlink(p).string();
         else if (fs::is_regular_file(st)) d << " " << std::hash<std::string>{}(read_all(p)) << " " << fs::file_size(p);
-        out[fs::relative(p, root).string()] = d.str();
+        // Lexically: fs::relative would resolve a link and file it under its target's name.
+        out[p.lexically_relative(root).string()] = d.str();
     }
     return out;
 }
