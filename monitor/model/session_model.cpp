@@ -457,6 +457,8 @@ void SessionModel::apply_transmit(ProcessInfo& p, const EventFacts& f, bool ok, 
             rec.applet_kind = static_cast<uint8_t>(d.applet);
             if (d.is_secret()) rec.flags |= CallRecord::kSecret;
             rec.apdu = d.summary();
+            last_exchange_ = std::move(d);
+            last_exchange_ordinal_ = rec.ordinal;
         }
     p.apdus += ok ? 1 : 0;
     if (reader < 0 || !ok) return;
@@ -531,6 +533,7 @@ void SessionModel::apply_status(const CallArgumentFacts& a, bool ok, int reader)
 }
 
 std::optional<DecodedExchange> SessionModel::decode_exchange(uint64_t ordinal) const {
+    if (last_exchange_ && ordinal == last_exchange_ordinal_) return last_exchange_;
     const CallRecord* target = call_at(ordinal);
     if (!target || !target->has_apdu()) return std::nullopt;
     ApduDecoder decoder;

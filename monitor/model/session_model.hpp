@@ -120,9 +120,10 @@ public:
 
     const std::vector<Finding>& findings() const { return checker_.findings(); }
 
-    // The full decoding of a kept transmit, for detail views: the kept exchanges
-    // of the same handle are fed again in order, so the applet context is exact
-    // as long as its SELECT is still in the history.
+    // The full decoding of a transmit, for detail views and the text mode: the
+    // call just applied is known as it was decoded (also with history 0); an
+    // older kept one is decoded again from the kept exchanges of its handle, so
+    // its applet context is exact as long as its SELECT is still in the history.
     std::optional<DecodedExchange> decode_exchange(uint64_t ordinal) const;
 
     // Calls per second of a process over the last seconds of event time.
@@ -197,6 +198,9 @@ private:
     FunctionStatsTable function_stats_;
     std::deque<CallRecord> calls_;
     CallRecord last_call_;  // with history 0: the call just applied (for the text view)
+    // The latest transmit's decoding, as its handle's decoder gave it.
+    std::optional<DecodedExchange> last_exchange_;
+    uint64_t last_exchange_ordinal_ = 0;
     std::vector<KeptEvent> kept_events_;
     CorrectnessChecker checker_;
     EventFacts scratch_;  // reused by ingest_line
