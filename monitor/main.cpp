@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     MonitorSession session(o);
     TextView view(std::cout, TextViewOptions{use_color(o, isatty(STDOUT_FILENO), std::getenv("NO_COLOR")),
-                                             o.diffable, o.show_secrets});
+                                             o.diffable, o.show_secrets, o.brief});
     CallSink print;
     if (o.text && !o.summary) print = [&view](const SessionModel& m, const CallRecord& c, nlohmann::json* event) {
             view.print_call(m, c, event);

@@ -23,6 +23,7 @@ struct FlagOption {
 };
 constexpr FlagOption kFlagOptions[] = {
     {"--text", &Options::text},           {"--summary", &Options::summary},   {"--check", &Options::check},
+    {"--brief", &Options::brief},
     {"--no-color", &Options::no_color},   {"--diffable", &Options::diffable}, {"--show-secrets", &Options::show_secrets},
     {"--help", &Options::help},           {"-h", &Options::help},             {"--version", &Options::version},
 };
@@ -93,6 +94,8 @@ OptionsParse parse_options(int argc, const char* const* argv) {
     if (o.replay && !o.command.empty()) r.error = "--replay reads a file: it cannot also launch a command";
     else if (o.replay && o.record) r.error = "--replay and --record do not go together (copy the file instead)";
     else if (o.summary && !o.text) r.error = "--summary is a text mode option: add --text";
+    else if (o.brief && !o.text) r.error = "--brief is a text mode option: add --text";
+    else if (o.brief && o.summary) r.error = "--brief and --summary contradict each other (--summary prints no calls)";
     else if (o.command_log && o.command.empty()) r.error = "--command-log needs a command (-- CMD)";
     return r;
 }
@@ -105,6 +108,7 @@ std::string usage_text() {
            "  --socket P          listen on P (default $PCSCSPY_SOCKET, else\n"
            "                      $XDG_RUNTIME_DIR/pcscspy/socket, else /tmp/pcscspy-<uid>/socket)\n"
            "  --text              no dashboard: print decoded calls as they arrive\n"
+           "  --brief             with --text: one line per call\n"
            "  --summary           with --text: print only the tables at the end\n"
            "  --replay F          read a recording or a dump instead of listening\n"
            "  --record F          also append every raw event line to F (mode 0600)\n"

@@ -1,5 +1,5 @@
 // pcscspy-top's command line (contract: "pcscspy-top command line"), plus
-// documented additions (--summary, --command-log).
+// documented additions (--summary, --brief, --command-log).
 #pragma once
 
 #include <cstddef>
@@ -15,6 +15,7 @@ struct Options {
     std::optional<std::string> socket;  // --socket P (default: $PCSCSPY_SOCKET, else default_socket_path())
     bool text = false;                  // --text
     bool summary = false;               // --summary: text mode without the calls, only the tables
+    bool brief = false;                 // --brief: text mode, one line per call
     std::optional<std::string> replay;  // --replay F
     std::optional<std::string> record;  // --record F
     std::optional<std::string> dump;    // --dump F

@@ -1,9 +1,11 @@
 #include "monitor/views/text_view.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 #include "monitor/model/process_name.hpp"
 #include "monitor/model/secret_filter.hpp"
+#include "monitor/views/call_summary.hpp"
 #include "monitor/views/terminal_text.hpp"
 #include "protocol/call_arguments.hpp"
 #include "protocol/event.hpp"
@@ -41,6 +43,29 @@ std::string pad_left(std::string s, size_t width) {
 }
 std::string pad_right(std::string s, size_t width) { return s.size() >= width ? s : s + std::string(width - s.size(), ' '); }
 
+// Local wall-clock time to the microsecond: "10:41:02.123456".
+std::string clock_time_us(int64_t ts_us) {
+    std::time_t t = static_cast<std::time_t>(ts_us / 1'000'000);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<long long>(ts_us % 1'000'000));
+    return buf;
+}
+
+// A decoded exchange's data as BER-TLV objects, one per line, under a title.
+void tlv_block(std::string& result, const std::string& indent, std::string_view title,
+               const std::vector<TlvLine>& lines) {
+    if (lines.empty()) return;
+    result += indent + "   " + std::string(title) + ":\n";
+    for (const TlvLine& l : lines) {
+        result += indent + "     ";
+        TerminalText::append(result, l.to_string());
+        result += '\n';
+    }
+}
+
 }  // namespace
 
 std::string TextView::paint(std::string_view colour, std::string text) const {
@@ -56,23 +81,38 @@ std::string TextView::placeholder(std::string_view kind, int64_t value) {
 }
 
 std::string TextView::label(const SessionModel& model, const CallRecord& call) {
-    // Labels appear once the session has several processes, or this process several threads.
+    // Every line says its process, from the first one on (a second one may come);
+    // the thread once the process has several.
     const ProcessInfo& p = model.processes()[call.process];
-    bool several_processes = model.processes().size() > 1;
-    bool several_threads = p.threads.size() > 1;
-    if (!several_processes && !several_threads) return {};
     std::string pid = o_.diffable ? placeholder("pid", call.pid) : std::to_string(call.pid);
     std::string text = "[" + pid;
-    if (several_threads) text += " " + (o_.diffable ? placeholder("tid", call.tid) : "tid " + std::to_string(call.tid));
-    if (several_processes) text += " " + TerminalText::clean(process_name(p));
-    return text + "] ";
+    if (p.threads.size() > 1)
+        text += " " + (o_.diffable ? placeholder("tid", call.tid) : "tid " + std::to_string(call.tid));
+    return text + " " + TerminalText::clean(process_name(p)) + "] ";
+}
+
+std::string TextView::heading(const SessionModel& model, const CallRecord& call) {
+    std::string text = "#" + std::to_string(call.seq) + " ";
+    text += o_.diffable ? "??:??:??.??????" : clock_time_us(call.ts_us);
+    text += ' ';
+    TerminalText::append(text, model.function_name(call));  // an unknown name is the peer's text
+    return text;
+}
+
+std::string TextView::duration(const CallRecord& call) const {
+    return o_.diffable ? "[??.??]" : "[" + seconds(call.dur_ns) + "]";
 }
 
 std::string TextView::format_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event) {
+    if (o_.brief) {
+        std::string line;
+        for (const Piece& p : brief_line(model, call)) line += p.text;
+        return line + "\n";
+    }
     std::string result;
     std::string fn(model.function_name(call));
     std::string indent = label(model, call);
-    result += indent + fn + "\n";
+    result += indent + heading(model, call) + "\n";
     nlohmann::json in = nlohmann::json::object(), out = nlohmann::json::object();
     std::string rv_name;
     if (event && event->is_object()) {
@@ -114,17 +154,61 @@ std::string TextView::format_call(const SessionModel& model, const CallRecord& c
         result += indent + "   APDU: ";
         TerminalText::append(result, call.apdu);
         result += '\n';
+        // The data as the dashboard's detail view decodes it (the model's decoder,
+        // in the handle's applet context). A command carrying a secret has none.
+        if (std::optional<DecodedExchange> x = model.decode_exchange(call.ordinal)) {
+            tlv_block(result, indent, "command data", x->command_tlv);
+            tlv_block(result, indent, "response data", x->response_tlv);
+        }
     }
     const Named* rc = find_return_code(call.rv);
     std::string meaning = rc ? std::string(rc->meaning) : "Unknown error.";
     std::string name = rc ? std::string(rc->name) : TerminalText::clean(rv_name.empty() ? "?" : rv_name);
-    std::string time = o_.diffable ? "[??.??]" : "[" + seconds(call.dur_ns) + "]";
     result += indent + " => " + meaning + " (" + name + " [" + hex_value(static_cast<uint32_t>(call.rv)) + "]) " +
-              time + "\n";
+              duration(call) + "\n";
     return result;
 }
 
+std::vector<TextView::Piece> TextView::brief_line(const SessionModel& model, const CallRecord& call) {
+    std::vector<Piece> pieces;
+    std::string head = heading(model, call);
+    size_t fn_at = head.rfind(' ') + 1;  // the function is the heading's last word
+    pieces.push_back({{}, label(model, call) + head.substr(0, fn_at)});
+    pieces.push_back({kBlue, head.substr(fn_at)});
+    for (SummaryPiece& p : summarize_call(model, call)) {
+        std::string_view colour;
+        std::string text = std::move(p.text);
+        switch (p.kind) {
+            case SummaryKind::Plain:
+            case SummaryKind::Detail:
+            case SummaryKind::Quiet: break;
+            case SummaryKind::Arrow: text = "→"; break;
+            case SummaryKind::Command: colour = kCyan; break;
+            case SummaryKind::Answer: {
+                SwClass cls = describe_sw(call.sw, static_cast<AppletKind>(call.applet_kind)).cls;
+                colour = !call.has_sw()              ? std::string_view()
+                         : cls == SwClass::Success ? kGreen
+                         : cls == SwClass::Error   ? kBoldRed
+                                                   : std::string_view();
+                break;
+            }
+            case SummaryKind::Failure: colour = kBoldRed; break;
+        }
+        if (text.empty()) continue;
+        pieces.push_back({{}, " "});
+        pieces.push_back({colour, TerminalText::clean(text)});
+    }
+    pieces.push_back({{}, " " + duration(call)});
+    return pieces;
+}
+
 void TextView::print_call(const SessionModel& model, const CallRecord& call, nlohmann::json* event) {
+    if (o_.brief) {
+        std::string line;
+        for (const Piece& p : brief_line(model, call)) line += p.colour.empty() ? p.text : paint(p.colour, p.text);
+        out_ << line << '\n';
+        return;
+    }
     std::string text = format_call(model, call, event);
     if (!o_.color) {
         out_ << text;

@@ -37,6 +37,8 @@ TEST_CASE("every option of the contract is understood") {
     CHECK_FALSE(d.text);
     CHECK(d.history == kDefaultHistory);
     CHECK(parse({"--replay", "f", "--text", "--summary"}).options.summary);
+    CHECK(parse({"--text", "--brief"}).options.brief);
+    CHECK_FALSE(d.brief);
 }
 
 TEST_CASE("wrong command lines are refused with a reason") {
@@ -44,6 +46,7 @@ TEST_CASE("wrong command lines are refused with a reason") {
         {"--bogus"},       {"--socket"},          {"--history", "many"}, {"--history", "-1"},
         {"--dump", ""},    {"--"},                {"--replay", "f", "--", "cmd"},
         {"--summary"},     {"--text=yes"},        {"--command-log", "l"}, {"--replay", "f", "--record", "g"},
+        {"--brief"},       {"--text", "--brief", "--summary"},
     };
     for (const auto& args : bad) {
         CAPTURE(args.front());

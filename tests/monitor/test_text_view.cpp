@@ -1,8 +1,12 @@
 // The text mode: pcsc-spy-like output compared with golden files (no colour),
-// labels once several processes are seen, colour only when asked, and nothing
-// from the stream ever reaching the terminal as a control character.
+// every line labelled with its process, each call with its number and start
+// time, transmits' data as BER-TLV, --brief's one line per call, colour only when
+// asked, and nothing from the stream ever reaching the terminal as a control
+// character.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <ctime>
 #include <sstream>
 
 #include "monitor/io/replay.hpp"
@@ -16,7 +20,14 @@ using namespace pcscspy::test;
 
 namespace {
 
+// Wall-clock times in the golden files are UTC.
+void utc() {
+    setenv("TZ", "UTC", 1);
+    tzset();
+}
+
 std::string replay_text(const std::string& file, TextViewOptions o, bool check) {
+    utc();
     SessionModel m;
     std::ostringstream out;
     TextView view(out, o);
@@ -37,6 +48,7 @@ void check_golden(const std::string& actual, const std::string& golden) {
 }
 
 std::string text_of(const std::string& events, TextViewOptions o = {}) {
+    utc();
     SessionModel m;
     std::ostringstream out;
     TextView view(out, o);
@@ -74,19 +86,77 @@ TEST_CASE("the text mode decodes APDUs, parses part 10 answers and masks PINs") 
     CHECK(shown.find("00 20 00 81 06 31 32 33 34 35 36") != std::string::npos);
 }
 
-TEST_CASE("calls are labelled with pid (and tid) once several processes or threads are seen") {
+TEST_CASE("every line says its process from the first one on, and its thread once it has several") {
+    SessionWriter one(300);
+    one.hello("/usr/bin/opensc-tool").establish().release();
+    std::string text = text_of(one.text);
+    for (const std::string& line : lines_of(text)) CHECK(line.starts_with("[300 opensc-tool] "));
+    CHECK(text.starts_with("[300 opensc-tool] #1 "));
+
     SessionWriter a(100), b(200);
     a.hello("/usr/bin/opensc-tool").establish(1);
     b.hello("/usr/bin/python3").establish(2);
-    std::string first = a.text + b.text;
-    a.text.clear();
-    a.release(1);
-    std::string text = text_of(first + a.text);
-    CHECK(text.find("[200 python3] SCardEstablishContext") != std::string::npos);
-    CHECK(text.find("[100 opensc-tool] SCardReleaseContext") != std::string::npos);
-    SessionWriter one(300);
-    one.hello().establish();
-    CHECK(text_of(one.text).starts_with("SCardEstablishContext\n"));
+    a.call("SCardIsValidContext", R"({"hContext":1})", "{}", 0, 100, "", 101);  // a second thread
+    text = text_of(a.text + b.text);
+    CHECK(text.find("[200 python3] #1 ") != std::string::npos);
+    CHECK(text.find("[100 opensc-tool] #1 ") != std::string::npos);
+    CHECK(text.find("[100 tid 101 opensc-tool] #2 ") != std::string::npos);
+    std::string diffable = text_of(a.text + b.text, TextViewOptions{false, true, false});
+    CHECK(diffable.find("[pid#2 python3] #1 ??:??:??.?????? SCardEstablishContext") != std::string::npos);
+}
+
+TEST_CASE("each call has its number (the seq --check and \"continues #N\" cite) and the local time it started") {
+    SessionWriter s(4242, 1764030000000000 + 123456);  // 2025-11-25 00:20:00.123456 UTC
+    s.hello().establish().connect();
+    std::string text = text_of(s.text);
+    CHECK(text.find("[4242 opensc-tool] #1 00:20:00.123456 SCardEstablishContext\n") != std::string::npos);
+    // establish took 100 us, then 10 us pass: the connect started 110 us later.
+    CHECK(text.find("[4242 opensc-tool] #2 00:20:00.123566 SCardConnect\n") != std::string::npos);
+}
+
+TEST_CASE("a transmit's command and response data are shown as BER-TLV, as the detail view decodes them") {
+    SessionWriter s;
+    s.hello().establish().connect();
+    s.transmit("00A4040009A0000003080000100000", "61114F0600001000010079074F05A0000003089000");  // SELECT PIV
+    s.transmit("00CB3FFF035C017E00", "7E124F0BA0000003080000100001005F2F0240009000");  // GET DATA discovery object
+    SessionModel m;
+    std::ostringstream out;
+    TextView view(out, {});
+    std::vector<std::string> expected;
+    for (const std::string& l : lines_of(s.text)) {
+        IngestResult r = m.ingest_line(l);
+        if (!r.call) continue;
+        view.print_call(m, *r.call);
+        if (auto x = m.decode_exchange(r.call->ordinal)) {
+            for (const TlvLine& t : x->command_tlv) expected.push_back(t.to_string());
+            for (const TlvLine& t : x->response_tlv) expected.push_back(t.to_string());
+        }
+    }
+    std::string text = out.str();
+    CHECK(expected.size() >= 6);  // the APT's 61/4F/79/4F, the 5C tag list, the 7E's objects
+    for (const std::string& e : expected) CHECK_MESSAGE(text.find("     " + e + "\n") != std::string::npos, e);
+    CHECK(text.find("   command data:\n") != std::string::npos);
+    CHECK(text.find("   response data:\n") != std::string::npos);
+    CHECK(text.find("7E Discovery object") != std::string::npos);
+}
+
+TEST_CASE("--brief prints one line per call: number, time, function, what it did, duration") {
+    SessionWriter s(4242, 1764030000000000);
+    s.hello().establish().connect();
+    s.transmit("00A4040009A0000003080000100000", "61114F0600001000010079074F05A0000003089000");
+    s.card_call("SCardBeginTransaction", 999, 0x80100003);  // an invalid handle
+    s.disconnect().release();
+    std::string text = text_of(s.text, TextViewOptions{false, false, false, true});
+    std::vector<std::string> lines = lines_of(text);
+    REQUIRE(lines.size() == 6);
+    for (size_t i = 0; i < lines.size(); ++i) CHECK(lines[i].starts_with("[4242 opensc-tool] #" + std::to_string(i + 1) + " 00:20:00."));
+    CHECK(lines[1].find(" SCardConnect SHARED, T=0, T=1 → T=1 [0.020000]") != std::string::npos);
+    CHECK(lines[2].find(" SCardTransmit SELECT by DF name A00000030800001000 (PIV card application) → 9000 OK") != std::string::npos);
+    CHECK(lines[3].ends_with(" SCardBeginTransaction SCARD_E_INVALID_HANDLE [0.000100]"));
+    std::string colour = text_of(s.text, TextViewOptions{true, false, false, true});
+    CHECK(colour.find("\x1b[34mSCardTransmit\x1b[0m \x1b[36mSELECT by DF name") != std::string::npos);
+    CHECK(colour.find("\x1b[32m9000 OK") != std::string::npos);
+    CHECK(colour.find("\x1b[01;31mSCARD_E_INVALID_HANDLE\x1b[0m") != std::string::npos);
 }
 
 TEST_CASE("colour only when asked, pcsc-spy's colours") {
@@ -95,7 +165,7 @@ TEST_CASE("colour only when asked, pcsc-spy's colours") {
     std::string plain = text_of(s.text);
     CHECK(plain.find('\x1b') == std::string::npos);
     std::string colour = text_of(s.text, TextViewOptions{true, false, false});
-    CHECK(colour.find("\x1b[34mSCardEstablishContext\x1b[0m") != std::string::npos);
+    CHECK(colour.find("[4242 opensc-tool] \x1b[34m#1 00:20:00.000000 SCardEstablishContext\x1b[0m") != std::string::npos);
     CHECK(colour.find("\x1b[01;31m => Invalid handle.") != std::string::npos);
 }
 
