@@ -26,6 +26,9 @@ int run_default_view(MonitorSession& session) {
     int status = dashboard::run_dashboard(host, {use_color(o, true, std::getenv("NO_COLOR")), o.show_secrets});
     std::vector<std::string> problems = session.finish();
     print_session_problems(session, std::cerr);
+    if (auto log = session.kept_command_log())
+        std::cerr << "pcscspy-top: the output of " << TerminalText::clean(session.command()->description) << " is in "
+                  << TerminalText::clean(*log) << "\n";
     for (const std::string& p : problems) std::cerr << "pcscspy-top: " << TerminalText::clean(p) << "\n";
     return problems.empty() ? status : 1;
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +73,10 @@ MonitorSession::~MonitorSession() {
 
 std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     on_call_ = std::move(on_call);
+    // A command that cannot run is said before anything is made.
+    int status = 0;
+    if (!options_.command.empty())
+        if (auto problem = command_start_problem(options_.command.front(), status)) return StartFailure{*problem, status};
     if (options_.pcap) {
         ApduCapture::Result cap = ApduCapture::open(*options_.pcap, options_.show_secrets);
         if (!cap.capture) return StartFailure{cap.error};
@@ -127,9 +132,12 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
         auto launcher = find_launcher(self_exe);
         if (!launcher)
             return StartFailure{"cannot launch the command: pcscspy-run is neither next to pcscspy-top nor in its build tree"};
-        LaunchResult lr = launch_command(*launcher, socket_path_, options_.command,
-                                         options_.command_log.value_or(default_command_log(socket_path_)));
-        if (!lr.command) return StartFailure{lr.error};
+        // The text mode passes the command's output through (stderr); the
+        // dashboard owns the terminal, so there it goes to a log.
+        std::optional<std::string> log = options_.command_log;
+        if (!log && !options_.text) log = default_command_log(socket_path_);
+        LaunchResult lr = launch_command(*launcher, socket_path_, options_.command, log);
+        if (!lr.command) return StartFailure{lr.error, lr.exit_status};
         command_ = lr.command;
     }
     return std::nullopt;
@@ -178,6 +186,11 @@ bool MonitorSession::command_finished() const {
     return now_us() - command_end_us_ > kCommandGraceUs;
 }
 
+std::optional<std::string> MonitorSession::kept_command_log() const {
+    if (!command_ || command_->log_path.empty() || access(command_->log_path.c_str(), F_OK) != 0) return std::nullopt;
+    return command_->log_path;
+}
+
 std::optional<std::string> MonitorSession::dump_to(const std::string& path) const {
     return write_session_document(model_, path, options_.show_secrets);
 }
@@ -200,6 +213,11 @@ std::vector<std::string> MonitorSession::finish() {
     }
     // The monitor launched the command for this session: it does not outlive it.
     if (command_ && !command_status_) command_status_ = stop_command(*command_);
+    // A default log the command wrote nothing to is not left behind (--command-log F is the user's).
+    if (command_ && !command_->log_path.empty() && !options_.command_log) {
+        struct stat st;
+        if (stat(command_->log_path.c_str(), &st) == 0 && st.st_size == 0) unlink(command_->log_path.c_str());
+    }
     if (server_) {
         // Its last events (bye) are part of the session too, and so is what
         // the processes still running have written into their rings.

@@ -59,6 +59,9 @@ public:
 
     // The launched command (-- CMD), its log file, and its exit status once it ended.
     const std::optional<LaunchedCommand>& command() const { return command_; }
+    // After finish(): the log holding the command's output, when one was kept
+    // (--command-log F, or the dashboard's default log when the command wrote to it).
+    std::optional<std::string> kept_command_log() const;
     std::optional<int> command_status() const { return command_status_; }
     // True once the command has exited and its traced processes have gone (or a
     // grace period has passed): the text mode then ends by itself.

@@ -40,9 +40,11 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
 int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, std::ostream& err) {
     const Options& o = session.options();
     if (session.live()) {
-        if (session.command())
-            err << "pcscspy-top: running " << TerminalText::clean(session.command()->description) << ", output in "
-                << TerminalText::clean(session.command()->log_path) << "\n";
+        if (const auto& command = session.command()) {
+            err << "pcscspy-top: running " << TerminalText::clean(command->description);
+            if (!command->log_path.empty()) err << ", output in " << TerminalText::clean(command->log_path);
+            err << "\n";
+        }
         else {
             err << "pcscspy-top: listening on " << TerminalText::clean(session.socket_path())
                 << "; trace a program with: " << TerminalText::clean(trace_command_for(session.socket_path()))

@@ -17,7 +17,7 @@ grep -q "APDU: SELECT by DF name D27600012401 (OpenPGP card) → 6A82 File or ap
 grep -q "APDU: GET CHALLENGE 8-byte challenge → 9000 OK (8 bytes)" "$dir/out.txt" || fail "no GET CHALLENGE"
 grep -q "^Results sorted by total execution time" "$dir/out.txt" || fail "no statistics table"
 grep -q "^SCardTransmit " "$dir/out.txt" || fail "no SCardTransmit row in the statistics"
-grep -q "output in " "$dir/err.txt" || fail "the command's log file is not reported"
+grep -q "Received (SW1=0x90, SW2=0x00)" "$dir/err.txt" || fail "the command's own output does not come through on stderr"
 # The recording and the dump replay to the same statistics table.
 "$top" --replay "$dir/rec.ndjson" --text --summary > "$dir/rec.txt"
 "$top" --replay "$dir/dump.json" --text --summary > "$dir/dump.txt"
