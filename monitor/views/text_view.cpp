@@ -91,10 +91,12 @@ std::string TextView::label(const SessionModel& model, const CallRecord& call) {
     return text + " " + TerminalText::clean(process_name(p)) + "] ";
 }
 
-std::string TextView::heading(const SessionModel& model, const CallRecord& call) {
-    std::string text = "#" + std::to_string(call.seq) + " ";
-    text += o_.diffable ? "??:??:??.??????" : clock_time_us(call.ts_us);
-    text += ' ';
+std::string TextView::number_and_time(const CallRecord& call) const {
+    return "#" + std::to_string(call.seq) + " " + (o_.diffable ? "??:??:??.??????" : clock_time_us(call.ts_us));
+}
+
+std::string TextView::heading(const SessionModel& model, const CallRecord& call) const {
+    std::string text = number_and_time(call) + " ";
     TerminalText::append(text, model.function_name(call));  // an unknown name is the peer's text
     return text;
 }
@@ -171,10 +173,8 @@ std::string TextView::format_call(const SessionModel& model, const CallRecord& c
 
 std::vector<TextView::Piece> TextView::brief_line(const SessionModel& model, const CallRecord& call) {
     std::vector<Piece> pieces;
-    std::string head = heading(model, call);
-    size_t fn_at = head.rfind(' ') + 1;  // the function is the heading's last word
-    pieces.push_back({{}, label(model, call) + head.substr(0, fn_at)});
-    pieces.push_back({kBlue, head.substr(fn_at)});
+    pieces.push_back({{}, label(model, call) + number_and_time(call) + " "});
+    pieces.push_back({kBlue, TerminalText::clean(model.function_name(call))});
     for (SummaryPiece& p : summarize_call(model, call)) {
         std::string_view colour;
         std::string text = std::move(p.text);

@@ -52,8 +52,10 @@ private:
     std::vector<Piece> brief_line(const SessionModel& model, const CallRecord& call);
     std::string placeholder(std::string_view kind, int64_t value);
     std::string label(const SessionModel& model, const CallRecord& call);
-    // "#157 10:41:02.123456 SCardTransmit": the call's number, start and function.
-    std::string heading(const SessionModel& model, const CallRecord& call);
+    // "#157 10:41:02.123456": the call's number (its seq) and when it started.
+    std::string number_and_time(const CallRecord& call) const;
+    // "#157 10:41:02.123456 SCardTransmit"
+    std::string heading(const SessionModel& model, const CallRecord& call) const;
     std::string duration(const CallRecord& call) const;
     std::string paint(std::string_view colour, std::string text) const;
 

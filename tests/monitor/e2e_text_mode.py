@@ -98,11 +98,12 @@ def case_numbers(top, work):
     if seqs != list(range(1, len(seqs) + 1)):
         fail(f"call numbers are not 1..{len(seqs)}: {seqs}", *texts)
     for h in headings:
-        t = before.replace(hour=int(h.group(4)), minute=int(h.group(5)), second=int(h.group(6)),
-                           microsecond=int(h.group(7)))
-        if not before <= t <= after:
-            fail(f"call #{h.group(3)} started at {t.time()}, outside the run ({before.time()} to {after.time()})",
-                 *texts)
+        # On the day the run began or ended (a run across midnight).
+        times = [d.replace(hour=int(h.group(4)), minute=int(h.group(5)), second=int(h.group(6)),
+                           microsecond=int(h.group(7))) for d in (before, after)]
+        if not any(before <= t <= after for t in times):
+            fail(f"call #{h.group(3)} started at {times[0].time()}, outside the run "
+                 f"({before.time()} to {after.time()})", *texts)
     cited = re.findall(r"^  call #(\d+)  (\S+)", out, re.M)
     by_seq = {int(h.group(3)): h.group(8) for h in headings}
     for seq, kind in cited:
