@@ -114,6 +114,19 @@ TEST_CASE("each call has its number (the seq --check and \"continues #N\" cite) 
     CHECK(text.find("[4242 opensc-tool] #2 00:20:00.123566 SCardConnect\n") != std::string::npos);
 }
 
+TEST_CASE("the call a GET RESPONSE continues is found by its number") {
+    SessionWriter s;
+    s.hello().establish().connect();
+    s.transmit("00A4040009A0000003080000100000", "610E");  // #3: SELECT, 14 bytes waiting
+    s.transmit("00C000000E", "61114F0600001000010079074F05A0000003089000");  // #4: GET RESPONSE
+    std::string text = text_of(s.text);
+    size_t at = text.find("continues #3 SELECT");
+    REQUIRE(at != std::string::npos);
+    CHECK(text.find("[4242 opensc-tool] #3 ") != std::string::npos);
+    CHECK(text.find("[4242 opensc-tool] #3 ") < at);
+    CHECK(text.find("SCardTransmit\n", text.find("[4242 opensc-tool] #3 ")) < at);
+}
+
 TEST_CASE("a transmit's command and response data are shown as BER-TLV, as the detail view decodes them") {
     SessionWriter s;
     s.hello().establish().connect();
