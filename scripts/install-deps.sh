@@ -6,6 +6,7 @@ set -eu
 PACKAGES="
   build-essential cmake pkg-config git
   clang libclang-rt-14-dev
+  libbpf-dev bpftool
   libpcsclite-dev pcscd
   libncurses-dev
   nlohmann-json3-dev doctest-dev
