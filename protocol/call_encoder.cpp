@@ -364,6 +364,7 @@ void CallEncoder::out_buffer(const ArgSpec& a, size_t i, const uint64_t* values,
         data = *as_ptr<const uint8_t*>(values[i]);
         suffixed_key(a.name, "_alloc");
         pointer_value(reinterpret_cast<uintptr_t>(data));
+        if (data != nullptr && captures[i].alloc_copy != nullptr) data = captures[i].alloc_copy;
     } else {
         data = as_ptr<uint8_t>(values[i]);
         if (captures[a.related].before < capacity) capacity = captures[a.related].before;
@@ -471,6 +472,10 @@ std::string_view return_code_name(int64_t rv, char (&buf)[kReturnCodeNameBytes])
     return std::string_view(buf, kReturnCodeNameBytes);
 }
 
+void CallEncoder::unreadable(std::string_view name, bool after_call) {
+    note(Note::Unreadable, after_call ? Phase::Out : Phase::In, name);
+}
+
 size_t CallEncoder::finish(int64_t dur_ns, int64_t rv) {
     char rv_name[kReturnCodeNameBytes];
     put(w_, keys::dur_ns, dur_ns);
@@ -478,6 +483,7 @@ size_t CallEncoder::finish(int64_t dur_ns, int64_t rv) {
     put(w_, keys::rv_name, return_code_name(rv, rv_name));
     write_notes(Note::Truncated, keys::truncated);
     write_notes(Note::Clamped, keys::clamped);
+    write_notes(Note::Unreadable, keys::unreadable);
     w_.end_object();
     if (w_.overflowed() || w_.size() >= cap_ + 1) return 0;
     buf_[w_.size()] = '\n';

@@ -25,6 +25,10 @@ namespace pcscspy {
 struct ArgCapture {
     uint64_t before = 0;     // LengthInOut: *p before the call (a buffer's capacity)
     bool autoalloc = false;  // LengthInOut and its buffer: SCARD_AUTOALLOCATE was passed
+    // A producer that encodes outside the traced process (the eBPF source) has
+    // the autoallocated data as a copy: out() reads it there and still shows the
+    // program's own pointer (read through the argument) as <name>_alloc.
+    const uint8_t* alloc_copy = nullptr;
 };
 
 // rv's name (SCARD_E_TIMEOUT, ...), or when unknown its hex text (0x8010002E),
@@ -54,12 +58,15 @@ public:
 
     // After it.
     void out(PcscFunction fn, const uint64_t* values, const ArgCapture* captures, int64_t rv);
+    // An argument whose memory could not be read (by a producer outside the
+    // traced process): listed in "unreadable", as in.NAME or out.NAME.
+    void unreadable(std::string_view name, bool after_call);
     // Closes the event and returns its length including '\n' (0 if it could not
     // be completed, which the size reserves make impossible in practice).
     size_t finish(int64_t dur_ns, int64_t rv);
 
 private:
-    enum class Note : uint8_t { Truncated, Clamped };
+    enum class Note : uint8_t { Truncated, Clamped, Unreadable };
     enum class Phase : uint8_t { In, Out };
 
     size_t room() const;

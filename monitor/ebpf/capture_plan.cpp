@@ -1,11 +1,6 @@
 #include "monitor/ebpf/capture_plan.hpp"
 
-#if __has_include("protocol/arg_spec.hpp")
 #include "protocol/arg_spec.hpp"
-#else  // TEMPORARY until the encoder's move into protocol/ lands
-#include "interposer/arg_spec.hpp"
-namespace pcscspy { using namespace pcscspy::interposer; }
-#endif
 
 namespace pcscspy::ebpf {
 

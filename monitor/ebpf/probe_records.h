@@ -16,7 +16,7 @@
  * MAX_BUFFER_SIZE_EXTENDED, a C string up to 4096 bytes (one more is read to
  * tell a longer one), at most 17 reader states. */
 #define PCSCSPY_PROBE_MAX_ARGS 7
-#define PCSCSPY_PROBE_BUFFER_CAP 65544
+#define PCSCSPY_PROBE_BUFFER_CAP 65548
 #define PCSCSPY_PROBE_STRING_CAP 4097
 #define PCSCSPY_PROBE_MULTI_STRINGS 16
 #define PCSCSPY_PROBE_STATES_CAP 17
@@ -31,10 +31,11 @@
 #define PCSCSPY_PROBE_ARGV_CAP 1024
 #define PCSCSPY_PROBE_COMM_LEN 16
 /* Items start at most this far into a record's data (a bound the verifier can
- * check); what would start later is left out and the record says so. */
-#define PCSCSPY_PROBE_ITEMS_START_MAX 32768
-#define PCSCSPY_PROBE_DATA_SIZE \
-    (PCSCSPY_PROBE_ITEMS_START_MAX + 8 + PCSCSPY_PROBE_BUFFER_CAP + PCSCSPY_PROBE_ARGV_CAP)
+ * check): room for a whole buffer and everything else a call has (17 reader
+ * names of 4 KiB excepted); what would start later is left out and the record
+ * says so. */
+#define PCSCSPY_PROBE_ITEMS_START_MAX (80 * 1024)
+#define PCSCSPY_PROBE_DATA_SIZE (PCSCSPY_PROBE_ITEMS_START_MAX + 8 + PCSCSPY_PROBE_BUFFER_CAP)
 
 /* What to read for one argument, at entry and at return. */
 enum pcscspy_probe_read {
