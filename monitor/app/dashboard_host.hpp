@@ -26,6 +26,8 @@ public:
             info.command = command->description;
             info.command_log = command->log_path;
         }
+        info.capture_notice = s_.capture_notice();
+        info.capturing = s_.capturing();
         return info;
     }
     std::string replay_error() const override { return s_.replay_report() ? s_.replay_report()->error : ""; }

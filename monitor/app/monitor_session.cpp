@@ -12,6 +12,13 @@
 
 #include "monitor/io/session_document.hpp"
 #include "protocol/card_list.hpp"
+#ifdef PCSCSPY_HAVE_EBPF
+#include "monitor/ebpf/system_capture.hpp"
+#else
+namespace pcscspy::ebpf {
+class SystemCapture {};  // built without it (PCSCSPY_WITH_EBPF=OFF)
+}  // namespace pcscspy::ebpf
+#endif
 
 namespace pcscspy {
 
@@ -45,6 +52,8 @@ ModelOptions model_options(const Options& o) {
 // A traced program may linger a little after its launcher exits (forked
 // children, the last lines in flight).
 constexpr int64_t kCommandGraceUs = 2'000'000;
+// Records of the system-wide capture handled per wakeup (signals are not starved).
+[[maybe_unused]] constexpr size_t kCaptureBudget = 4096;
 
 }  // namespace
 
@@ -66,7 +75,8 @@ MonitorSession::MonitorSession(Options options) : options_(std::move(options)), 
 }
 
 MonitorSession::~MonitorSession() {
-    server_.reset();  // removes our socket
+    system_capture_.reset();  // removes the probes
+    server_.reset();   // removes our socket
     if (signal_fd_ >= 0) close(signal_fd_);
     if (epoll_fd_ >= 0) close(epoll_fd_);
 }
@@ -103,14 +113,18 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     if (!listening.socket) return StartFailure{listening.error};
     EventServer::Handlers h;
     h.line = [this](ConnectionStats& from, std::string_view line) {
-        if (recorder_) recorder_->write_line(line);
-        IngestResult r = ingest_and_notify(model_, line, on_call_);
+        // --pid: the peer's pid, as this monitor sees it.
+        if (!options_.pids.empty() && !options_.pids.count(from.pid)) return true;
+        IngestResult r = apply_line(line);
         if (r.ok()) {
             from.event_pid = r.pid;
             from.owner = r.process;
             if (r.type == EventType::Bye) from.bye_seen = true;
+#ifdef PCSCSPY_HAVE_EBPF
+            // One process, one stream: its interposer speaks for it.
+            if (system_capture_ && r.type == EventType::Hello) system_capture_->interposer_hello(from.pid);
+#endif
         }
-        if (r.call && capture_) capture_->add(model_, *r.call);
         return r.ok();
     };
     // Over-long lines and lines cut by a closing connection are bad lines too.
@@ -120,10 +134,8 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
         model_.connection_closed(c.owner, c.closed_us);
     };
     server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = server_->fd();
-    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, server_->fd(), &ev);
+    watch(server_->fd());
+    if (auto failure = start_system_capture()) return failure;
 
     if (!options_.command.empty()) {
         char self[4096];
@@ -143,6 +155,52 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     return std::nullopt;
 }
 
+void MonitorSession::watch(int fd) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+}
+
+// One event line of either source (a socket's or the system-wide capture's):
+// recorded, applied to the model, and its call's APDUs into the --pcap file.
+IngestResult MonitorSession::apply_line(std::string_view line) {
+    if (recorder_) recorder_->write_line(line);
+    IngestResult r = ingest_and_notify(model_, line, on_call_);
+    if (r.call && capture_) capture_->add(model_, *r.call);
+    return r;
+}
+
+std::optional<StartFailure> MonitorSession::start_system_capture() {
+    if (options_.attach == AttachMode::Off) return std::nullopt;
+#ifdef PCSCSPY_HAVE_EBPF
+    ebpf::SystemCaptureOptions co;
+    co.pids = options_.pids;
+    co.spy_version = PCSCSPY_VERSION;
+    auto started = ebpf::SystemCapture::start(co, [this](std::string_view line) { apply_line(line); });
+    if (!started.capture) {
+        const ebpf::ProbeError& e = *started.error;
+        if (options_.attach == AttachMode::Required) return StartFailure{"--attach: " + e.message, 2};
+        capture_notice_ = e.failure == ebpf::ProbeFailure::NotPermitted
+                              ? "only traced programs are shown; to see every program on the machine: sudo pcscspy-top"
+                              : "only traced programs are shown (the system-wide capture is unavailable: " + e.message + ")";
+        return std::nullopt;
+    }
+    system_capture_ = std::move(started.capture);
+    watch(system_capture_->fd());
+    const size_t files = system_capture_->libraries().size();
+    capture_notice_ = "watching every program on the machine (" + std::to_string(files) + " libpcsclite file" +
+                      (files == 1 ? "" : "s") + " probed)";
+    for (std::string& w : system_capture_->take_warnings()) warnings_.push_back(std::move(w));
+    return std::nullopt;
+#else
+    if (options_.attach == AttachMode::Required)
+        return StartFailure{"--attach: this pcscspy-top was built without the system-wide capture (PCSCSPY_WITH_EBPF=OFF)",
+                            2};
+    return std::nullopt;
+#endif
+}
+
 bool MonitorSession::pump(int timeout_ms) {
     uint64_t before = model_.generation();
     epoll_event events[8];
@@ -153,11 +211,20 @@ bool MonitorSession::pump(int timeout_ms) {
             // Drain what is ready now, boundedly, so that signals are not starved.
             for (int round = 0; round < 64 && server_->run_once(0) > 0; ++round) {}
         }
+#ifdef PCSCSPY_HAVE_EBPF
+        else if (system_capture_ && events[i].data.fd == system_capture_->fd()) {
+            system_capture_->pump(kCaptureBudget);
+        }
+#endif
     }
     if (recorder_ && !recorder_->flush() && !recorder_->error().empty()) {
         warnings_.push_back(recorder_->error());
     }
     if (capture_ && !capture_->flush()) warnings_.push_back(capture_->error());
+#ifdef PCSCSPY_HAVE_EBPF
+    if (system_capture_)
+        for (std::string& w : system_capture_->take_warnings()) warnings_.push_back(std::move(w));
+#endif
     return model_.generation() != before;
 }
 
@@ -224,6 +291,13 @@ std::vector<std::string> MonitorSession::finish() {
         for (int round = 0; round < 256 && server_->run_once(0) > 0; ++round) {}
         server_->drain_all();
     }
+#ifdef PCSCSPY_HAVE_EBPF
+    if (system_capture_) {
+        // What the kernel already sent belongs to the session; then the probes go.
+        system_capture_->drain();
+        system_capture_.reset();
+    }
+#endif
     if (recorder_ && !recorder_->flush()) problems.push_back(recorder_->error());
     if (capture_) {
         // A capture that failed makes the exit status non-zero; said once.

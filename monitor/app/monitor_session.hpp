@@ -29,6 +29,10 @@ struct StartFailure {
     int exit_status = 1;
 };
 
+namespace ebpf {
+class SystemCapture;
+}
+
 class MonitorSession {
 public:
     // Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD for the calling thread (they arrive on
@@ -36,10 +40,14 @@ public:
     explicit MonitorSession(Options options);
     ~MonitorSession();
 
-    // Replays the file, or opens the socket (and the recording) and launches the
-    // command. Calls go to `on_call` as they are applied (may be empty). On
-    // failure returns why (nothing was started).
+    // Replays the file, or opens the socket (and the recording), starts the
+    // system-wide capture and launches the command. Calls go to `on_call` as
+    // they are applied (may be empty). On failure returns why (nothing was
+    // started); --attach refused is exit status 2.
     std::optional<StartFailure> start(CallSink on_call = {});
+    // What the system-wide capture does, or how to have it (one line, "" none).
+    const std::string& capture_notice() const { return capture_notice_; }
+    bool capturing() const { return system_capture_ != nullptr; }
 
     SessionModel& model() { return model_; }
     const SessionModel& model() const { return model_; }
@@ -82,11 +90,16 @@ public:
 private:
     void handle_signals();
     void reap_children();
+    IngestResult apply_line(std::string_view line);
+    std::optional<StartFailure> start_system_capture();
+    void watch(int fd);
 
     Options options_;
     SessionModel model_;
     CallSink on_call_;
     std::unique_ptr<EventServer> server_;
+    std::unique_ptr<ebpf::SystemCapture> system_capture_;
+    std::string capture_notice_;
     std::optional<Recorder> recorder_;
     std::optional<ApduCapture> capture_;  // --pcap
     std::optional<ReplayReport> replay_report_;

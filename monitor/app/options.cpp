@@ -28,11 +28,29 @@ constexpr FlagOption kFlagOptions[] = {
     {"--help", &Options::help},           {"-h", &Options::help},             {"--version", &Options::version},
 };
 
+// "12,345": positive process ids, added to `pids`.
+std::optional<std::string> parse_pids(std::string_view text, std::set<int64_t>& pids) {
+    size_t at = 0;
+    while (at <= text.size()) {
+        size_t comma = text.find(',', at);
+        std::string_view item = text.substr(at, comma == std::string_view::npos ? std::string_view::npos : comma - at);
+        int64_t pid = 0;
+        auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), pid);
+        if (item.empty() || ec != std::errc() || end != item.data() + item.size() || pid <= 0)
+            return "--pid needs process ids separated by commas, not \"" + std::string(text) + "\"";
+        pids.insert(pid);
+        if (comma == std::string_view::npos) break;
+        at = comma + 1;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 OptionsParse parse_options(int argc, const char* const* argv) {
     OptionsParse r;
     Options& o = r.options;
+    bool attach_given = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--") {
@@ -73,6 +91,25 @@ OptionsParse parse_options(int argc, const char* const* argv) {
                 }
                 o.*v.field = std::move(*val);
             }
+        if ((name == "--attach" || name == "--no-attach") && !has_inline) {
+            known = true;
+            AttachMode mode = name == "--attach" ? AttachMode::Required : AttachMode::Off;
+            if (attach_given && o.attach != mode) {
+                r.error = "--attach and --no-attach contradict each other";
+                return r;
+            }
+            o.attach = mode;
+            attach_given = true;
+        }
+        if (name == "--pid") {
+            known = true;
+            auto val = value();
+            if (!val) return r;
+            if (auto err = parse_pids(*val, o.pids)) {
+                r.error = *err;
+                return r;
+            }
+        }
         if (name == "--history") {
             known = true;
             auto val = value();
@@ -97,6 +134,7 @@ OptionsParse parse_options(int argc, const char* const* argv) {
     else if (o.brief && !o.text) r.error = "--brief is a text mode option: add --text";
     else if (o.brief && o.summary) r.error = "--brief and --summary contradict each other (--summary prints no calls)";
     else if (o.command_log && o.command.empty()) r.error = "--command-log needs a command (-- CMD)";
+    else if (o.replay && o.attach == AttachMode::Required) r.error = "--replay reads a file: it cannot also --attach";
     return r;
 }
 
@@ -123,6 +161,10 @@ std::string usage_text() {
            std::to_string(kDefaultHistory) +
            "); statistics stay exact\n"
            "  --command-log F     with -- CMD: the command's output goes to F\n"
+           "  --attach            see every process using libpcsclite (eBPF; needs root):\n"
+           "                      the default when permitted; with --attach, required\n"
+           "  --no-attach         only the programs traced through the socket\n"
+           "  --pid PID[,PID...]  show only these processes\n"
            "  -- CMD [ARGS]       also launch CMD under the interposer on this socket\n"
            "  --help, --version\n"
            "\n"

@@ -3,13 +3,18 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "monitor/model/session_model.hpp"
 
 namespace pcscspy {
+
+// The system-wide capture (eBPF): on when permitted, required, or off.
+enum class AttachMode : uint8_t { WhenPermitted, Required, Off };
 
 struct Options {
     std::optional<std::string> socket;  // --socket P (default: $PCSCSPY_SOCKET, else default_socket_path())
@@ -27,6 +32,8 @@ struct Options {
     size_t history = kDefaultHistory;   // --history N
     std::optional<std::string> command_log;  // --command-log F (with -- CMD)
     std::vector<std::string> command;   // -- CMD [ARGS]
+    AttachMode attach = AttachMode::WhenPermitted;  // --attach / --no-attach
+    std::set<int64_t> pids;             // --pid PID[,PID...]: only these processes
     bool help = false;
     bool version = false;
 };

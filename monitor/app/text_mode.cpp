@@ -51,6 +51,8 @@ int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, st
                 << " (Ctrl-C to stop)\n";
             if (auto hint = sudo_hint()) err << "pcscspy-top: " << *hint << "\n";
         }
+        if (!session.capture_notice().empty())
+            err << "pcscspy-top: " << TerminalText::clean(session.capture_notice()) << "\n";
         while (!session.stop_requested() && !session.command_finished()) {
             session.pump(200);
             out.flush();

@@ -160,20 +160,22 @@ std::vector<LibraryFile> mapped_libraries(const std::string& proc) {
     return out;
 }
 
-std::vector<LibraryFile> library_files(const std::string& proc) {
+LibraryScan library_files(const std::string& proc) {
     std::vector<LibraryFile> candidates;
     if (auto resolved = resolve_pcsclite())
         if (auto f = file_at(*resolved)) candidates.push_back(*f);
     for (LibraryFile& f : mapped_libraries(proc)) add_unique(candidates, std::move(f));
-    std::vector<LibraryFile> out;
+    LibraryScan scan;
     for (const LibraryFile& f : candidates) {
         if (!is_forwarder(f.path)) {
-            add_unique(out, f);
-        } else if (auto real = forwarded_to(f.path)) {
-            if (auto r = file_at(*real)) add_unique(out, *r);
+            add_unique(scan.probe, f);
+            continue;
         }
+        add_unique(scan.forwarders, f);
+        if (auto real = forwarded_to(f.path))
+            if (auto r = file_at(*real)) add_unique(scan.probe, *r);
     }
-    return out;
+    return scan;
 }
 
 }  // namespace pcscspy::ebpf

@@ -33,8 +33,13 @@ std::optional<std::string> forwarded_to(const std::string& path);
 // libpcsclite*.so* files mapped by the processes under `proc` (distinct files).
 std::vector<LibraryFile> mapped_libraries(const std::string& proc = "/proc");
 
-// The files to probe now: the resolved one and the mapped ones, forwarders
-// replaced, each distinct file once.
-std::vector<LibraryFile> library_files(const std::string& proc = "/proc");
+struct LibraryScan {
+    // The files to probe now: the resolved one and the mapped ones, forwarders
+    // replaced, each distinct file once.
+    std::vector<LibraryFile> probe;
+    // The forwarders met (a process that maps one may have the interposer).
+    std::vector<LibraryFile> forwarders;
+};
+LibraryScan library_files(const std::string& proc = "/proc");
 
 }  // namespace pcscspy::ebpf

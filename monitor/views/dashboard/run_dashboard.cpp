@@ -79,6 +79,11 @@ Message first_message(const DashboardHost& host, const SessionInfo& info) {
         return {"replayed " + info.source, Role::Normal};
     }
     if (!info.socket_warning.empty()) return {info.socket_warning, Role::Warn};
+    // The system-wide capture: what it sees; without it, how to trace a program
+    // and how to see every program.
+    if (info.capturing) return {info.capture_notice, Role::Normal};
+    if (!info.capture_notice.empty())
+        return {"trace a program: " + info.trace_command + "; " + info.capture_notice, Role::Warn};
     return {"trace a program: " + info.trace_command, Role::Normal};
 }
 

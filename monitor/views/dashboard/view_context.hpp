@@ -21,6 +21,8 @@ struct SessionInfo {
     std::string command_log;   // where its output goes
     std::optional<int> command_status;  // once it has exited
     int64_t started_us = 0;    // when the monitor started (uptime of a live session)
+    std::string capture_notice;  // what the system-wide capture sees, or how to have it ("" none)
+    bool capturing = false;      // it runs
 };
 
 // Thresholds of the "what is it doing now" column.
