@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
     }
     KernelProbes& probes = *loaded.probes;
     if (libraries.empty())
-        for (const LibraryFile& f : library_files()) libraries.push_back(f.path);
+        for (const LibraryFile& f : library_files().probe) libraries.push_back(f.path);
     for (const std::string& path : libraries) {
         if (auto err = probes.attach_library(path)) std::fprintf(stderr, "probe_dump: %s\n", err->c_str());
         else std::fprintf(stderr, "probe_dump: probing %s\n", path.c_str());
