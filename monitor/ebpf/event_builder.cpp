@@ -143,10 +143,11 @@ void EventBuilder::send_call(Process& p, const ProbeRecord& entry, const ProbeRe
     CallEncoder e(line_.get(), kEventBufferBytes);
     e.header(eh, h.seq, fn);
     if (target == FunctionTarget::Context) e.context(handle);
-    if (target == FunctionTarget::Card) {
-        if (auto it = p.cards.find(handle); it != p.cards.end()) e.reader(it->second.reader.data(), it->second.reader.size());
-    } else if (int card = arg_of_kind(fn, ArgKind::CardOut), name = arg_of_kind(fn, ArgKind::String);
-               card >= 0 && name >= 0 && h.args[card] != 0 && h.args[name] != 0) {
+    const auto card = target == FunctionTarget::Card ? p.cards.find(handle) : p.cards.end();
+    if (card != p.cards.end()) {
+        e.reader(card->second.reader.data(), card->second.reader.size());
+    } else if (int name = arg_of_kind(fn, ArgKind::String); has_effect(fn, Effect::CreatesCard) && name >= 0 &&
+                                                            h.args[name] != 0) {
         const char* reader = as_string(image_.values()[name]);
         e.reader(reader, strnlen(reader, kReaderNameBytes));
     }
@@ -161,35 +162,28 @@ void EventBuilder::send_call(Process& p, const ProbeRecord& entry, const ProbeRe
     follow_handles(p, image_, rv);
 }
 
-// What a successful call does to the card handle -> reader table (the
-// interposer's handle rules).
+// What a successful call does to the card handle -> reader table: its effects
+// (protocol/pcsc_api.def), as the interposer's table follows them.
 void EventBuilder::follow_handles(Process& p, const CallImage& image, int64_t rv) {
-    if (rv != 0) return;
-    const uint64_t* v = image.values();
     const PcscFunction fn = image.fn();
+    const Effects effects = function_info(fn).effects;
+    if (rv != 0 || effects.none()) return;
+    const uint64_t* v = image.values();
     auto value_of = [&](ArgKind kind) {
         int i = arg_of_kind(fn, kind);
         return i >= 0 ? v[i] : 0;
     };
-    switch (fn) {
-        case PcscFunction::SCardConnect:
-            if (uint64_t out = value_of(ArgKind::CardOut)) {
-                const char* reader = as_string(value_of(ArgKind::String));
-                CardHandle c{static_cast<int64_t>(value_of(ArgKind::Context)),
-                             reader ? std::string(reader, strnlen(reader, kReaderNameBytes)) : std::string()};
-                p.cards[*reinterpret_cast<const int64_t*>(static_cast<uintptr_t>(out))] = std::move(c);
-            }
-            break;
-        case PcscFunction::SCardDisconnect:
-            p.cards.erase(static_cast<int64_t>(value_of(ArgKind::Card)));
-            break;
-        case PcscFunction::SCardReleaseContext: {
-            const auto context = static_cast<int64_t>(value_of(ArgKind::Context));
-            std::erase_if(p.cards, [&](const auto& entry) { return entry.second.context == context; });
-            break;
+    if (effects.has(Effect::CreatesCard))
+        if (uint64_t out = value_of(ArgKind::CardOut)) {
+            const char* reader = as_string(value_of(ArgKind::String));
+            p.cards[*reinterpret_cast<const int64_t*>(static_cast<uintptr_t>(out))] =
+                CardHandle{static_cast<int64_t>(value_of(ArgKind::Context)),
+                           reader ? std::string(reader, strnlen(reader, kReaderNameBytes)) : std::string()};
         }
-        default:
-            break;
+    if (effects.has(Effect::EndsCard)) p.cards.erase(static_cast<int64_t>(value_of(ArgKind::Card)));
+    if (effects.has(Effect::EndsContext)) {
+        const auto context = static_cast<int64_t>(value_of(ArgKind::Context));
+        std::erase_if(p.cards, [&](const auto& entry) { return entry.second.context == context; });
     }
 }
 
