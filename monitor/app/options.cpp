@@ -135,6 +135,7 @@ OptionsParse parse_options(int argc, const char* const* argv) {
     else if (o.brief && o.summary) r.error = "--brief and --summary contradict each other (--summary prints no calls)";
     else if (o.command_log && o.command.empty()) r.error = "--command-log needs a command (-- CMD)";
     else if (o.replay && o.attach == AttachMode::Required) r.error = "--replay reads a file: it cannot also --attach";
+    else if (o.replay && !o.pids.empty()) r.error = "--pid chooses among live processes: it does not filter a --replay";
     return r;
 }
 

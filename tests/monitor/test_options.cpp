@@ -102,3 +102,29 @@ TEST_CASE("the executable: --help, --version, usage errors, no dashboard yet") {
     CHECK(dash.out.find("--text") != std::string::npos);
 #endif
 }
+
+TEST_CASE("system-wide capture: on when permitted by default, --attach requires it, --no-attach turns it off") {
+    CHECK(parse({}).options.attach == AttachMode::WhenPermitted);
+    CHECK(parse({"--attach"}).options.attach == AttachMode::Required);
+    CHECK(parse({"--no-attach"}).options.attach == AttachMode::Off);
+    CHECK(parse({"--attach", "--attach"}).options.attach == AttachMode::Required);
+    auto both = parse({"--attach", "--no-attach"});
+    REQUIRE(both.error);
+    CHECK(both.error->find("contradict") != std::string::npos);
+    CHECK(parse({"--replay", "f", "--attach"}).error);
+    CHECK_FALSE(parse({"--replay", "f", "--no-attach"}).error);
+}
+
+TEST_CASE("--pid takes process ids separated by commas, and may be repeated") {
+    OptionsParse p = parse({"--pid", "12,345", "--pid=7"});
+    REQUIRE_FALSE(p.error);
+    CHECK(p.options.pids == std::set<int64_t>{7, 12, 345});
+    CHECK(parse({}).options.pids.empty());
+    for (const char* bad : {"", "x", "1,,2", "-3", "0", "12a", "1,"}) {
+        CAPTURE(bad);
+        OptionsParse r = parse({"--pid", bad});
+        REQUIRE(r.error);
+    }
+    CHECK(parse({"--pid"}).error);
+    CHECK(parse({"--replay", "f", "--pid", "1"}).error);
+}
