@@ -202,7 +202,7 @@ TEST_CASE("event builder: exec ends the image (the next call says hello again), 
     CHECK(h.of("call").back()["seq"] == 1);
 }
 
-TEST_CASE("event builder: a process with the interposer loaded is held; its interposer's stream wins") {
+TEST_CASE("event builder: a process with the interposer loaded is held until its interposer's stream wins") {
     Harness h;
     h.identity->interposer_loaded = true;
     h.establish(1, 10);
