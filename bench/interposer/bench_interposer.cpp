@@ -139,7 +139,7 @@ public:
         fs::remove(dump);
         std::string top = PCSCSPY_BENCH_TOP, s = socket.string(), d = dump.string();
         std::vector<char*> argv = {top.data(), const_cast<char*>("--text"), const_cast<char*>("--summary"),
-                                   const_cast<char*>("--socket"), s.data(), const_cast<char*>("--dump"), d.data(),
+                                   const_cast<char*>("--no-attach"), const_cast<char*>("--socket"), s.data(), const_cast<char*>("--dump"), d.data(),
                                    nullptr};
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);

@@ -44,7 +44,8 @@ class Dashboard:
         environment = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "PCSCSPY_E2E_PAUSE": "0.3",
                        "PCSCSPY_TESTBED_READER": READER}
         environment.update(env or {})
-        command = [TOP, "--socket", self.socket, *args]
+        # --no-attach: only the workload (the socket), not other tests' programs.
+        command = [TOP, "--no-attach", "--socket", self.socket, *args]
         if workload:
             # The workload records its pid (exec keeps it) so that it is stopped
             # at the end even when pcscspy-top is gone.

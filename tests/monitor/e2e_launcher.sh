@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 trap 'kill $monitor 2>/dev/null || true; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$top" --text --socket "$dir/sock/socket" -- \
+"$top" --text --no-attach --socket "$dir/sock/socket" -- \
   sh -c 'sleep 300 & echo $! > "$1/child.pid"; echo $$ > "$1/cmd.pid"; wait' sh "$dir" \
   >"$dir/out" 2>&1 &
 monitor=$!

@@ -2,12 +2,13 @@
 # End to end on the real test bed: pcscspy-top launches opensc-tool through
 # pcscspy-run and the interposer, and its text mode shows the SELECT by name
 # with its AID and the meaning of the status word, and the statistics table.
+# --no-attach: the statistics are opensc-tool's alone, not every program's.
 set -eu
 top="$1"
 dir=$(mktemp -d /tmp/pcscspy-e2e-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 status=0
-"$top" --text --no-color --socket "$dir/run/socket" --record "$dir/rec.ndjson" --dump "$dir/dump.json" \
+"$top" --text --no-color --no-attach --socket "$dir/run/socket" --record "$dir/rec.ndjson" --dump "$dir/dump.json" \
     -- opensc-tool -r "${PCSCSPY_TESTBED_READER:-Virtual PCD 00 00}" -s 00A4040006D27600012401 -s 0084000008 \
     > "$dir/out.txt" 2> "$dir/err.txt" || status=$?
 fail() { echo "FAIL: $*"; echo "--- stdout"; tail -40 "$dir/out.txt"; echo "--- stderr"; cat "$dir/err.txt"; exit 1; }

@@ -273,12 +273,12 @@ TEST_CASE("a second monitor on the same socket is refused with the first one's p
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         dup2(null, 2);
-        execl(PCSCSPY_TOP, "pcscspy-top", "--text", "--socket", sock.c_str(), static_cast<char*>(nullptr));
+        execl(PCSCSPY_TOP, "pcscspy-top", "--text", "--no-attach", "--socket", sock.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     for (int i = 0; i < 100 && access(sock.c_str(), F_OK) != 0; ++i) usleep(50'000);
     REQUIRE(access(sock.c_str(), F_OK) == 0);
-    RunResult second = run(std::string(PCSCSPY_TOP) + " --text --socket " + sock + " 2>&1");
+    RunResult second = run(std::string(PCSCSPY_TOP) + " --text --no-attach --socket " + sock + " 2>&1");
     CHECK(second.status == 1);
     CHECK(second.out.find("pid " + std::to_string(first)) != std::string::npos);
     CHECK(access(sock.c_str(), F_OK) == 0);  // the first one's socket is untouched

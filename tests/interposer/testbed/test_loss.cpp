@@ -40,11 +40,13 @@ std::map<int64_t, uint64_t> made_by_pid(const std::string& out) {
 }
 
 // The real monitor on its own socket, recording (to know when a process's bye
-// has been read) and dumping at the end (what it shows).
+// has been read) and dumping at the end (what it shows). --no-attach: only the
+// programs traced onto its socket, not every process the system-wide capture
+// would see (other tests' programs under ctest -j2).
 class RealMonitor {
 public:
     RealMonitor()
-        : top_({PCSCSPY_TEST_TOP, "--text", "--summary", "--socket", socket, "--record", record, "--dump", dump},
+        : top_({PCSCSPY_TEST_TOP, "--text", "--summary", "--no-attach", "--socket", socket, "--record", record, "--dump", dump},
                {}, kCleanEnv) {
         struct stat st;
         for (int i = 0; i < 500 && stat(socket.c_str(), &st) != 0; ++i) std::this_thread::sleep_for(10ms);
