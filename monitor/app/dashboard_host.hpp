@@ -20,7 +20,8 @@ public:
         info.source = s_.live() ? s_.socket_path() : s_.options().replay.value_or("");
         if (s_.live()) {
             info.trace_command = trace_command_for(s_.socket_path());
-            info.socket_warning = sudo_hint().value_or("");
+            // The system-wide capture sees the user's programs whatever their socket.
+            if (!s_.capturing()) info.socket_warning = sudo_hint().value_or("");
         }
         if (const auto& command = s_.command()) {
             info.command = command->description;

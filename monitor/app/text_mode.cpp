@@ -49,7 +49,8 @@ int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, st
             err << "pcscspy-top: listening on " << TerminalText::clean(session.socket_path())
                 << "; trace a program with: " << TerminalText::clean(trace_command_for(session.socket_path()))
                 << " (Ctrl-C to stop)\n";
-            if (auto hint = sudo_hint()) err << "pcscspy-top: " << *hint << "\n";
+            // The system-wide capture sees the user's programs whatever their socket.
+            if (auto hint = sudo_hint(); hint && !session.capturing()) err << "pcscspy-top: " << *hint << "\n";
         }
         if (!session.capture_notice().empty())
             err << "pcscspy-top: " << TerminalText::clean(session.capture_notice()) << "\n";
