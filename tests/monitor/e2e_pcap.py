@@ -52,7 +52,7 @@ def main():
         out, err = os.path.join(work, "out.txt"), os.path.join(work, "err.txt")
         with open(out, "w") as o, open(err, "w") as e:
             status = subprocess.run(
-                [top, "--text", "--no-color", "--socket", os.path.join(work, "run", "socket"), "--record", rec,
+                [top, "--text", "--no-color", "--no-attach", "--socket", os.path.join(work, "run", "socket"), "--record", rec,
                  "--pcap", live, "--", "opensc-tool", "-r", reader, "-s", "00A4040006D27600012401",
                  "-s", "0084000008", "-s", "0020008106313233343536"],
                 stdout=o, stderr=e, timeout=120).returncode

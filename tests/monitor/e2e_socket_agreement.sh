@@ -11,6 +11,8 @@
 #     socket, and the line it suggests traces the program.
 #  4. A monitor as root through sudo (SUDO_UID set), a program of another uid
 #     (setpriv): both sides say that they cannot meet.
+# Every monitor here runs with --no-attach: the socket is what is tested (the
+# system-wide capture would see the programs whatever their socket).
 #   e2e_socket_agreement.sh PCSCSPY_TOP PCSCSPY_RUN
 set -eu
 top="$1"
@@ -38,7 +40,7 @@ unset PCSCSPY_SOCKET XDG_RUNTIME_DIR SUDO_UID
 
 # 1. PCSCSPY_SOCKET for both.
 export PCSCSPY_SOCKET="$dir/env/socket"
-"$top" --text --no-color > "$dir/1.out" 2> "$dir/1.err" &
+"$top" --text --no-color --no-attach > "$dir/1.out" 2> "$dir/1.err" &
 monitor=$!
 wait_for "$dir/1.err" "listening on $PCSCSPY_SOCKET; trace a program with: pcscspy-run --socket $PCSCSPY_SOCKET -- CMD"
 "$run" -- opensc-tool -r "$reader" -s 0084000008 > "$dir/1run.out" 2> "$dir/1run.err" || fail "opensc-tool failed"
@@ -60,7 +62,7 @@ cmp -s "$dir/2.err" "$dir/2.expected" || fail "no-monitor note: $(cat "$dir/2.er
 
 # 3. Same user, the monitor started without XDG_RUNTIME_DIR, the program with one.
 mkdir -m 700 "$dir/xdg-monitor" "$dir/xdg-program"
-XDG_RUNTIME_DIR="$dir/xdg-monitor" "$top" --text --no-color > "$dir/3.out" 2> "$dir/3.err" &
+XDG_RUNTIME_DIR="$dir/xdg-monitor" "$top" --text --no-color --no-attach > "$dir/3.out" 2> "$dir/3.err" &
 monitor=$!
 wait_for "$dir/3.err" "listening on $dir/xdg-monitor/pcscspy/socket; trace a program with: pcscspy-run -- CMD"
 XDG_RUNTIME_DIR="$dir/xdg-program" "$run" -- opensc-tool -r "$reader" -s 0084000008 > /dev/null 2> "$dir/3run.err"
@@ -84,7 +86,7 @@ user=4321
 mkdir -m 700 "$dir/xdg-root" "$dir/xdg-user"
 chown "$user" "$dir/xdg-user"
 chmod 755 "$dir"
-SUDO_UID=$user XDG_RUNTIME_DIR="$dir/xdg-root" "$top" --text --no-color > "$dir/4.out" 2> "$dir/4.err" &
+SUDO_UID=$user XDG_RUNTIME_DIR="$dir/xdg-root" "$top" --text --no-color --no-attach > "$dir/4.out" 2> "$dir/4.err" &
 monitor=$!
 wait_for "$dir/4.err" "trace a program with: sudo pcscspy-run -- CMD"
 grep -qF "running as root (sudo): programs that uid $user traces with its own pcscspy-run send to a socket of its own" \

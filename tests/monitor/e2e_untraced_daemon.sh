@@ -4,6 +4,8 @@
 # nothing of it: pcscspy-run names the agent and says how to stop it, and the
 # monitor indeed gets no scdaemon. After `gpgconf --kill gpg-agent`, the same
 # line is silent and the monitor sees scdaemon's card calls. On the test bed.
+# The monitor runs with --no-attach: the system-wide capture would see the
+# untraced scdaemon too (that is its purpose), not what is tested here.
 #   e2e_untraced_daemon.sh PCSCSPY_TOP PCSCSPY_RUN
 set -eu
 top="$1"
@@ -19,7 +21,7 @@ monitor=""
 trap 'gpgconf --kill all 2>/dev/null || true; [ -n "$monitor" ] && kill $monitor 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; for f in "$dir"/*.err; do echo "--- $f"; cat "$f"; done; exit 1; }
 socket="$dir/run/socket"
-"$top" --text --no-color --summary --socket "$socket" --record "$dir/rec.ndjson" > /dev/null 2> "$dir/monitor.err" &
+"$top" --text --no-color --summary --no-attach --socket "$socket" --record "$dir/rec.ndjson" > /dev/null 2> "$dir/monitor.err" &
 monitor=$!
 i=0
 until [ -S "$socket" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no monitor socket"; sleep 0.1; done
