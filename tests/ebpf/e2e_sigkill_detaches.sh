@@ -32,5 +32,5 @@ wait_for "$dir/second.out" "GET CHALLENGE" || fail "the second monitor saw nothi
 kill -0 $loop || fail "the traced program did not survive"
 kill $loop
 stop_monitor
-grep -q "python3" "$dir/second.out" || fail "no process table"
+grep -q "pyscard_loop.py" "$dir/second.out" || fail "no process table"
 echo ok
