@@ -73,9 +73,10 @@ SystemCapture::Result SystemCapture::start(SystemCaptureOptions options, LineSin
     c->builder_->set_wall_offset(wall_minus_monotonic_ns());
     c->attach_new_libraries();
     if (c->probes_->libraries().empty()) {
-        std::string why = "no libpcsclite found to probe";
-        if (!c->warnings_.empty()) why += " (" + c->warnings_.front() + ")";
-        r.error = ProbeError{ProbeFailure::NoLibrary, why};
+        // None found, or every one found refused (the kernel's uprobes).
+        r.error = c->warnings_.empty()
+                      ? ProbeError{ProbeFailure::NoLibrary, "no libpcsclite found to probe"}
+                      : ProbeError{ProbeFailure::NoKernelSupport, "no libpcsclite could be probed: " + c->warnings_.front()};
         return r;
     }
     c->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
