@@ -1,8 +1,9 @@
 #!/bin/sh
 # sudo pcscspy-top sees every program that talks to a card, with no restart: a
 # pyscard program started before the monitor shows its next calls with its pid,
-# exe and decoded APDUs; opensc-tool and pkcs11-tool (OpenSC's PKCS#11 module)
-# started after it appear too, and are shown as exited when they end.
+# exe and decoded APDUs; opensc-tool and pkcs11-tool (OpenSC's PKCS#11 module),
+# which load libpcsclite with dlopen, and pcsc_scan, linked with it, started
+# after it appear too, and are shown as exited when they end.
 set -eu
 top="$1"
 . "$(dirname "$0")/e2e_lib.sh"
@@ -20,6 +21,9 @@ wait $opensc || fail "opensc-tool failed"
 pkcs11-tool --module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so -L > "$dir/pkcs11.out" 2>&1 &
 pkcs11=$!
 wait $pkcs11 || fail "pkcs11-tool failed"
+pcsc_scan -c > "$dir/pcsc_scan.out" 2>&1 &
+scan=$!
+wait $scan || fail "pcsc_scan failed"
 sleep 0.5
 kill $loop
 stop_monitor
@@ -27,13 +31,14 @@ stop_monitor
 grep -q "GET CHALLENGE 8-byte challenge → 9000 OK" "$dir/top.out" || fail "no decoded GET CHALLENGE of the running program"
 grep -q "SELECT by DF name D27600012401 (OpenPGP card) → 6A82" "$dir/top.out" || fail "no decoded SELECT of opensc-tool"
 
-$python - "$dir/rec.ndjson" "$loop" "$opensc" "$pkcs11" <<'PY' || fail "the recording"
+$python - "$dir/rec.ndjson" "$loop" "$opensc" "$pkcs11" "$scan" <<'PY' || fail "the recording"
 import json, sys
 events = [json.loads(l) for l in open(sys.argv[1])]
-loop, opensc, pkcs11 = map(int, sys.argv[2:5])
+loop, opensc, pkcs11, scan = map(int, sys.argv[2:6])
 def of(pid, type_):
     return [e for e in events if e["pid"] == pid and e["type"] == type_]
-for pid, exe in ((loop, "python3"), (opensc, "/usr/bin/opensc-tool"), (pkcs11, "/usr/bin/pkcs11-tool")):
+for pid, exe in ((loop, "python3"), (opensc, "/usr/bin/opensc-tool"), (pkcs11, "/usr/bin/pkcs11-tool"),
+                 (scan, "/usr/bin/pcsc_scan")):
     hello = of(pid, "hello")
     assert len(hello) == 1, f"{exe}: {len(hello)} hellos"
     assert hello[0]["via"] == "ebpf", hello[0]
@@ -56,5 +61,10 @@ select = [c for c in of(opensc, "call") if c["fn"] == "SCardTransmit" and c["in"
 assert select and select[0]["out"]["pbRecvBuffer"] == "6A82", select
 assert select[0]["reader"] == "Virtual PCD 00 00", select[0]
 assert of(pkcs11, "bye")[0]["calls"] == len(of(pkcs11, "call"))
+# pcsc_scan -c: the readers, then the card in the test bed's reader.
+fns = [c["fn"] for c in of(scan, "call")]
+assert "SCardListReaders" in fns and "SCardGetStatusChange" in fns, fns
+states = [s for c in of(scan, "call") if c["fn"] == "SCardGetStatusChange" for s in c["out"].get("rgReaderStates") or []]
+assert any(s["szReader"] == "Virtual PCD 00 00" and s["cbAtr"] > 0 for s in states), states[:4]
 PY
 echo ok
