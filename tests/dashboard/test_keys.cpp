@@ -65,6 +65,10 @@ TEST_CASE("keys: the help overlay lists every key of the table, with its descrip
     // And the lights.
     CHECK(text.find("call in flight") != std::string::npos);
     CHECK(text.find("recent error") != std::string::npos);
+    // And which programs appear: the system-wide capture's options.
+    CHECK(text.find("sudo pcscspy-top") != std::string::npos);
+    CHECK(text.find("--no-attach") != std::string::npos);
+    CHECK(text.find("--pid") != std::string::npos);
 }
 
 TEST_CASE("keys: the footer's hints come from the table and keep q") {

@@ -111,6 +111,12 @@ std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
     }
     lines.push_back(std::move(lights));
     lines.push_back(StyledLine{}.add("         results fade in 1.5 s; without colour: . * + !", Role::Dim));
+    // Which programs appear (pcscspy-top(1): the command line, SYSTEM-WIDE CAPTURE).
+    lines.emplace_back();
+    lines.push_back(StyledLine{}.add("Programs shown", Role::Strong));
+    lines.push_back(StyledLine{}.add(" as root (sudo pcscspy-top): every program that uses libpcsclite"));
+    lines.push_back(StyledLine{}.add(" otherwise, or with --no-attach: the programs traced with pcscspy-run"));
+    lines.push_back(StyledLine{}.add(" --pid PID[,PID...]: only these processes"));
     return lines;
 }
 
