@@ -26,7 +26,7 @@ run_case() {
   name=$1
   log="$dir/$name/command.log"
   $tmux new-session -d -s "$name" -x 120 -y 30 \
-    "TERM=xterm-256color LANG=C.UTF-8 '$top' --socket '$dir/$name/socket' -- /bin/sh '$dir/$name.sh' 2> '$dir/$name.err'; echo \$? > '$dir/$name.exit'; sleep 600"
+    "TERM=xterm-256color LANG=C.UTF-8 '$top' --no-attach --socket '$dir/$name/socket' -- /bin/sh '$dir/$name.sh' 2> '$dir/$name.err'; echo \$? > '$dir/$name.exit'; sleep 600"
   wait_until "the command log of $name" test -e "$log"
   if [ "$name" = chatty ]; then wait_until "the command's output" grep -q hello-from-the-command "$log"; fi
   $tmux send-keys -t "$name" q

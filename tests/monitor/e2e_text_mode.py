@@ -58,8 +58,9 @@ def fail(message, *texts):
 
 def run_top(top, work, args, command, timeout=120):
     """pcscspy-top --text on a private socket; returns (status, stdout, stderr)."""
-    # The launched command's calls only: this monitor's own socket in a private folder.
-    r = subprocess.run([top, "--text", "--no-color", "--socket", os.path.join(work, "run", "socket")] + args +
+    # The launched command's calls only: this monitor's own socket in a private
+    # folder, and no system-wide capture (--no-attach).
+    r = subprocess.run([top, "--text", "--no-color", "--no-attach", "--socket", os.path.join(work, "run", "socket")] + args +
                        ["--"] + command, capture_output=True, text=True, timeout=timeout)
     return r.returncode, r.stdout, r.stderr
 
