@@ -2,7 +2,10 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "interposer/backend.hpp"
@@ -41,6 +44,25 @@ size_t read_file(const char* path, char* buf, size_t cap, bool* truncated) {
 
 // The raw command line, read only while connecting (one thread at a time).
 char g_cmdline[32768];
+
+int64_t timespec_us(const timespec& t) { return int64_t{t.tv_sec} * 1'000'000 + t.tv_nsec / 1000; }
+
+// When this process started, on the wall clock: /proc/self/stat's starttime
+// (clock ticks since boot, field 22) seen from now. To a tick (10 ms); 0 if unknown.
+int64_t process_started_us() {
+    char stat[1024];
+    bool truncated = false;
+    size_t n = read_file("/proc/self/stat", stat, sizeof stat - 1, &truncated);
+    stat[n] = '\0';
+    const char* p = strrchr(stat, ')');  // the command name may hold spaces and ')'
+    for (int field = 3; p && field <= 22; ++field) p = strchr(p + 1, ' ');
+    const long hz = sysconf(_SC_CLK_TCK);
+    timespec boot{}, wall{};
+    if (!p || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0 || clock_gettime(CLOCK_REALTIME, &wall) != 0)
+        return 0;
+    const int64_t started_since_boot_us = static_cast<int64_t>(strtoull(p + 1, nullptr, 10) * 1'000'000 / hz);
+    return timespec_us(wall) - (timespec_us(boot) - started_since_boot_us);
+}
 
 }  // namespace
 
@@ -88,6 +110,7 @@ size_t encode_hello(char* out, size_t cap, const EventHeader& h) {
     size_t len = read_file("/proc/self/cmdline", g_cmdline, sizeof g_cmdline, &truncated);
     HelloView v{.ppid = getppid(),
                 .uid = getuid(),
+                .started_us = process_started_us(),
                 .exe = std::string_view(exe, n > 0 ? static_cast<size_t>(n) : 0),
                 .argv = StringListView{g_cmdline, len},
                 .via = via_name(via()),
