@@ -30,6 +30,20 @@ TEST_CASE("processes pane: the recorded opensc-tool session") {
     for (const StyledLine& l : p.rows) CHECK(display_width(l.text()) == 120);
 }
 
+TEST_CASE("processes pane: a wide terminal also says how each process is traced and when it started") {
+    Dashboard d;
+    d.feed_file("opensc_tool_session.ndjson");
+    // Narrow: the command line keeps the room.
+    CHECK(process_pane(d.now(), d.ui, 120, 5).heading.text().find("VIA") == std::string::npos);
+    Pane p = process_pane(d.now(), d.ui, 200, 5);
+    CHECK(p.heading.text().find("VIA") != std::string::npos);
+    CHECK(p.heading.text().find("COMMAND") != std::string::npos);
+    REQUIRE(p.rows.size() == 1);
+    CHECK(span_with(p.rows[0], "dlopen"));  // the hello's "via"
+    CHECK(span_with(p.rows[0], "opensc-tool -s 00A4000C023F00"));
+    for (const StyledLine& l : p.rows) CHECK(display_width(l.text()) == 200);
+}
+
 TEST_CASE("processes pane: what each process is doing now") {
     Dashboard d;
     d.feed(Events::hello(10, 1'000'000, "/usr/bin/busy"));

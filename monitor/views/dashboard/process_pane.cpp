@@ -10,8 +10,13 @@ namespace pcscspy::dashboard {
 namespace {
 
 struct ProcessColumns {
-    size_t name, pid = 7, calls = 7, errors = 5, rate = 7, doing, command;
+    size_t name, pid = 7, calls = 7, errors = 5, rate = 7, doing, via = 0, started = 0, command;
 };
+
+// Wide terminals also show how each process is traced (its hello's "via":
+// "delegate" is the longest) and when it started, while the command line keeps
+// at least kRoomyCommand columns.
+constexpr size_t kViaWidth = 8, kStartedWidth = 8, kRoomyCommand = 40;
 
 ProcessColumns process_columns(size_t width) {
     ProcessColumns c;
@@ -24,6 +29,13 @@ ProcessColumns process_columns(size_t width) {
         c.doing = rest;
         c.command = 0;
     }
+    auto take = [&c](size_t& column, size_t w) {
+        if (c.command < kRoomyCommand + w + 2) return false;
+        column = w;
+        c.command -= w + 2;
+        return true;
+    };
+    if (take(c.via, kViaWidth)) take(c.started, kStartedWidth);
     return c;
 }
 
@@ -107,6 +119,8 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         .add(fit("RATE", c.rate + 1, g, Align::Right), Role::Heading)
         .add("  ", Role::Heading)
         .add(fit("NOW", c.doing, g), Role::Heading);
+    if (c.via) h.add("  ", Role::Heading).add(fit("VIA", c.via, g), Role::Heading);
+    if (c.started) h.add("  ", Role::Heading).add(fit("STARTED", c.started, g), Role::Heading);
     if (c.command) h.add("  ", Role::Heading).add(fit("COMMAND", c.command, g), Role::Heading);
     pane.heading = fit_line(std::move(h), width, g);
 
@@ -142,6 +156,8 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
             .add(fit(ended ? "" : format_rate(model.call_rate(p->index, ctx.now_us)), c.rate + 1, g, Align::Right), base)
             .add("  ")
             .add(fit(doing.text, c.doing, g), doing.role);
+        if (c.via) l.add("  ").add(fit(display_text(p->via, g), c.via, g), Role::Dim);
+        if (c.started) l.add("  ").add(fit(p->started_us ? clock_time(p->started_us) : "", c.started, g), Role::Dim);
         if (c.command) {
             std::string cmd = display_text(command_line(*p), g);
             if (p->lost_events) cmd = std::to_string(p->lost_events) + " events lost  " + cmd;
