@@ -194,125 +194,168 @@ void ApduDecoder::manage_channel(const DecodedExchange& d, uint8_t from) {
     channels_[opened] = std::move(fresh);
 }
 
+// What feed() works out about one exchange on its way, phase to phase.
+struct ApduDecoder::Exchange {
+    ByteView command;
+    uint64_t seq = 0;
+    Channel* channel = nullptr;
+    const CommandApdu* apdu = nullptr;  // null when the command is malformed
+    uint8_t ins = 0;
+    bool select_by_name = false;
+    ResponseApdu response;
+    bool more_data = false;  // 61XX
+    bool get_response = false;
+    // The pending states of the channel this exchange may continue.
+    std::optional<PendingResponse> response_origin;
+    std::optional<PendingChain> chain;
+    std::optional<PendingRetry> retry;
+    AppletKind data_context = AppletKind::Unknown;  // for the response's TLV names
+};
+
 DecodedExchange ApduDecoder::feed(ByteView command, ByteView response, uint64_t seq) {
     DecodedExchange d;
-    d.seq = seq;
-    d.command.assign(command.begin(), command.end());
-    d.response.assign(response.begin(), response.end());
-    d.parse = parse_command_apdu(command);
+    Exchange x;
+    x.command = command;
+    x.seq = seq;
+    decode_command(d, x);
+    read_status(d, x, response);
+    link_continuation(d, x);
+    update_channel(d, x);
+    decode_response_data(d, x);
+    return d;
+}
 
+// The command: CLA and its channel, the INS named in the channel's applet, P1
+// P2, secrets, and the data as BER-TLV where the command's data is TLV.
+void ApduDecoder::decode_command(DecodedExchange& d, Exchange& x) {
+    const ByteView command = x.command;
+    d.seq = x.seq;
+    d.command.assign(command.begin(), command.end());
+    d.parse = parse_command_apdu(command);
     if (!command.empty()) {
         d.cla = decode_cla(command[0]);
         if (d.cla.layout_known) d.channel = d.cla.channel;
     }
     Channel& ch = channels_[d.channel < kLogicalChannels ? d.channel : 0];
+    x.channel = &ch;
     d.applet = ch.applet;
     d.applet_name = ch.name;
     d.applet_aid = ch.aid;
 
-    const uint8_t ins = command.size() >= 2 ? command[1] : 0;
+    x.ins = command.size() >= 2 ? command[1] : 0;
     if (command.size() >= 2) {
-        d.ins = name_instruction(ch.applet, command[0], ins, command.size() >= 3 ? command[2] : 0);
-        d.ins_name = ins_display_name(d.ins, ins);
+        d.ins = name_instruction(ch.applet, command[0], x.ins, command.size() >= 3 ? command[2] : 0);
+        d.ins_name = ins_display_name(d.ins, x.ins);
     }
     d.secret_rule = find_secret_rule(command, ch.applet);
     d.secret = secret_range(command, ch.applet);
 
-    const CommandApdu* a = d.parse.ok() ? &*d.parse.apdu : nullptr;
-    if (a) {
+    x.apdu = d.parse.ok() ? &*d.parse.apdu : nullptr;
+    if (const CommandApdu* a = x.apdu) {
         d.data_length = a->nc;
         d.params = describe_params(*a, command, d.ins, ch.applet);
-        const bool tlv_data = (ins & 1) || listed(kTlvCommandData, d.ins.table, ins);
+        const bool tlv_data = (x.ins & 1) || listed(kTlvCommandData, d.ins.table, x.ins);
         if (a->nc && tlv_data && !d.is_secret()) {
             ByteView data = a->data(command);
             const TlvParse tlv = parse_ber_tlv(data, kMaxTlvDepth, encapsulating_tags(ch.applet));
             d.command_tlv = tlv_lines(data, tlv, ch.applet);
         }
     }
+    x.select_by_name = x.apdu && named_as(d.ins, x.ins, kSelect, "SELECT") && x.apdu->p1 == kByDfName;
+}
 
-    const bool is_select_by_name = a && named_as(d.ins, ins, kSelect, "SELECT") && a->p1 == kByDfName;
-    const ResponseApdu r = parse_response_apdu(response);
+// SW1 SW2, read in the terms of the applet answering: the one being selected,
+// else the selected one, else the command set of the INS.
+void ApduDecoder::read_status(DecodedExchange& d, Exchange& x, ByteView response) {
+    d.response.assign(response.begin(), response.end());
+    x.response = parse_response_apdu(response);
+    const ResponseApdu& r = x.response;
     d.sw = r.sw;
-    // Status words read in the terms of the applet answering: the one being
-    // selected, else the selected one, else the command set of the INS.
-    AppletKind sw_context = ch.applet != AppletKind::Unknown ? ch.applet : d.ins.table;
-    if (is_select_by_name)
-        if (const KnownAid* k = find_aid(a->data(command))) sw_context = k->kind;
+    AppletKind sw_context = x.channel->applet != AppletKind::Unknown ? x.channel->applet : d.ins.table;
+    if (x.select_by_name)
+        if (const KnownAid* k = find_aid(x.apdu->data(x.command))) sw_context = k->kind;
     if (r.sw) d.sw_meaning = describe_sw(*r.sw, sw_context);
-    const bool more_data = r.sw && r.sw1() == 0x61;
-    d.response_complete = r.sw && !more_data;
+    x.more_data = r.sw && r.sw1() == 0x61;
+    d.response_complete = r.sw && !x.more_data;
+}
 
-    // What this exchange continues. Pending states only survive until the next
-    // command on the channel.
-    std::optional<PendingResponse> response_origin = std::move(ch.response);
-    std::optional<PendingChain> chain = std::move(ch.chain);
-    std::optional<PendingRetry> retry = std::move(ch.retry);
+// What this exchange continues: a GET RESPONSE after 61XX, the next command of
+// a chain, or the retry a 6CXX asked for. Pending states only survive until
+// the next command on the channel.
+void ApduDecoder::link_continuation(DecodedExchange& d, Exchange& x) {
+    Channel& ch = *x.channel;
+    x.response_origin = std::move(ch.response);
+    x.chain = std::move(ch.chain);
+    x.retry = std::move(ch.retry);
     ch.response.reset();
     ch.chain.reset();
     ch.retry.reset();
 
-    const bool is_get_response = a && d.ins.known() && listed(kResponseFetchers, d.ins.table, ins);
-    AppletKind data_context = ch.applet;
-    if (response_origin && is_get_response) {
-        d.continues = Continuation{ContinuationKind::GetResponse, response_origin->seq, response_origin->command};
-        append(response_origin->data, r.data);
-        d.assembled_response = response_origin->data;
-        data_context = response_origin->context;
-    } else if (chain && a && ins == chain->ins) {
-        d.continues = Continuation{ContinuationKind::CommandChaining, chain->seq, chain->command};
-    } else if (retry && a && a->ne && *a->ne == retry->ne &&
-               std::equal(retry->header.begin(), retry->header.end(), command.begin())) {
-        d.continues = Continuation{ContinuationKind::LeRetry, retry->seq, retry->command};
+    const CommandApdu* a = x.apdu;
+    x.get_response = a && d.ins.known() && listed(kResponseFetchers, d.ins.table, x.ins);
+    x.data_context = ch.applet;
+    if (x.response_origin && x.get_response) {
+        d.continues = Continuation{ContinuationKind::GetResponse, x.response_origin->seq, x.response_origin->command};
+        append(x.response_origin->data, x.response.data);
+        d.assembled_response = x.response_origin->data;
+        x.data_context = x.response_origin->context;
+    } else if (x.chain && a && x.ins == x.chain->ins) {
+        d.continues = Continuation{ContinuationKind::CommandChaining, x.chain->seq, x.chain->command};
+    } else if (x.retry && a && a->ne && *a->ne == x.retry->ne &&
+               std::equal(x.retry->header.begin(), x.retry->header.end(), x.command.begin())) {
+        d.continues = Continuation{ContinuationKind::LeRetry, x.retry->seq, x.retry->command};
     }
+}
+
+// What the exchange changes on the channel: the selected applet (SELECT, MANAGE
+// CHANNEL), and the pending states the next command may continue.
+void ApduDecoder::update_channel(DecodedExchange& d, Exchange& x) {
+    const CommandApdu* a = x.apdu;
+    const ResponseApdu& r = x.response;
+    if (!a || !r.sw) return;
+    Channel& ch = *x.channel;
+    const bool continued_response = x.response_origin && x.get_response;
+
+    if (x.select_by_name && selection_done(*r.sw)) {
+        select_applet(ch, a->data(x.command), r.data);
+        d.applet = ch.applet;
+        d.applet_name = ch.name;
+        d.applet_aid = ch.aid;
+        x.data_context = ch.applet;
+    }
+    if (continued_response && x.response_origin->select_by_name && !x.more_data && !ch.aid.empty()) {
+        // The FCI came by GET RESPONSE: it may name the full AID.
+        if (ByteView full = fci_df_name(d.assembled_response); full.size() > ch.aid.size()) select_applet(ch, full, {});
+    }
+    if (named_as(d.ins, x.ins, kManageChannel, "MANAGE CHANNEL") && *r.sw == 0x9000) manage_channel(d, d.channel);
 
     // The command this exchange belongs to, for the links the next one makes.
-    const uint64_t origin_seq = d.continues ? d.continues->seq : seq;
+    const uint64_t origin_seq = d.continues ? d.continues->seq : x.seq;
     const std::string& origin_name = d.continues ? d.continues->command : d.ins_name;
-
-    if (a && r.sw) {
-        if (is_select_by_name && selection_done(*r.sw)) {
-            select_applet(ch, a->data(command), r.data);
-            d.applet = ch.applet;
-            d.applet_name = ch.name;
-            d.applet_aid = ch.aid;
-            data_context = ch.applet;
-        }
-        if (response_origin && is_get_response && response_origin->select_by_name && !more_data &&
-            !ch.aid.empty()) {
-            // The FCI came by GET RESPONSE: it may name the full AID.
-            if (ByteView full = fci_df_name(d.assembled_response); full.size() > ch.aid.size())
-                select_applet(ch, full, {});
-        }
-        if (named_as(d.ins, ins, kManageChannel, "MANAGE CHANNEL") && *r.sw == 0x9000) manage_channel(d, d.channel);
-
-        if (more_data) {
-            PendingResponse next;
-            if (response_origin && is_get_response) {
-                next = std::move(*response_origin);
-            } else {
-                next = PendingResponse{seq, d.ins_name, ch.applet, is_select_by_name,
-                                       listed(kRawResponse, d.ins.table, ins), Bytes(r.data.begin(), r.data.end())};
-            }
-            ch.response = std::move(next);
-        }
-        if (d.cla.layout_known && d.cla.chaining && *r.sw == 0x9000)
-            ch.chain = PendingChain{origin_seq, ins, origin_name};
-        if (r.sw1() == 0x6C) {
-            PendingRetry next{origin_seq, {command[0], command[1], command[2], command[3]}, r.sw2() ? r.sw2() : 256u,
-                              origin_name};
-            ch.retry = std::move(next);
-        }
+    if (x.more_data) {
+        ch.response = continued_response
+                          ? std::move(*x.response_origin)
+                          : PendingResponse{x.seq, d.ins_name, ch.applet, x.select_by_name,
+                                            listed(kRawResponse, d.ins.table, x.ins), Bytes(r.data.begin(), r.data.end())};
     }
-
-    if (d.response_complete) {
-        const bool chained_response = d.continues && d.continues->kind == ContinuationKind::GetResponse;
-        const bool raw = chained_response ? response_origin->raw_data : a && listed(kRawResponse, d.ins.table, ins);
-        ByteView data = d.full_response_data();
-        if (!raw && !data.empty())
-            d.response_tlv =
-                tlv_lines(data, parse_ber_tlv(data, kMaxTlvDepth, encapsulating_tags(data_context)), data_context);
+    if (d.cla.layout_known && d.cla.chaining && *r.sw == 0x9000)
+        ch.chain = PendingChain{origin_seq, x.ins, origin_name};
+    if (r.sw1() == 0x6C) {
+        const ByteView c = x.command;
+        ch.retry = PendingRetry{origin_seq, {c[0], c[1], c[2], c[3]}, r.sw2() ? r.sw2() : 256u, origin_name};
     }
-    return d;
+}
+
+// The response data as BER-TLV once complete (a GET RESPONSE chain's assembled
+// data), unless the command's response is raw bytes.
+void ApduDecoder::decode_response_data(DecodedExchange& d, const Exchange& x) {
+    if (!d.response_complete) return;
+    const bool chained_response = d.continues && d.continues->kind == ContinuationKind::GetResponse;
+    const bool raw = chained_response ? x.response_origin->raw_data : x.apdu && listed(kRawResponse, d.ins.table, x.ins);
+    ByteView data = d.full_response_data();
+    if (!raw && !data.empty())
+        d.response_tlv =
+            tlv_lines(data, parse_ber_tlv(data, kMaxTlvDepth, encapsulating_tags(x.data_context)), x.data_context);
 }
 
 }  // namespace pcscspy

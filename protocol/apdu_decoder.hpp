@@ -135,6 +135,15 @@ private:
         std::optional<PendingRetry> retry;
     };
 
+    struct Exchange;  // feed()'s working state
+
+    // feed(), phase by phase.
+    void decode_command(DecodedExchange& d, Exchange& x);
+    void read_status(DecodedExchange& d, Exchange& x, ByteView response);
+    void link_continuation(DecodedExchange& d, Exchange& x);
+    void update_channel(DecodedExchange& d, Exchange& x);
+    void decode_response_data(DecodedExchange& d, const Exchange& x);
+
     void select_applet(Channel& ch, ByteView aid, ByteView fci);
     void manage_channel(const DecodedExchange& d, uint8_t from);
 

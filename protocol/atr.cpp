@@ -133,178 +133,218 @@ bool Atr::offers(uint8_t protocol) const {
     return std::find(protocols.begin(), protocols.end(), protocol) != protocols.end();
 }
 
-Atr parse_atr(ByteView bytes) {
-    Atr a;
-    a.bytes.assign(bytes.begin(), bytes.end());
-    const size_t n = bytes.size();
-    if (n == 0) {
-        issue(a.issues, kError, 0, "empty ATR");
-        return a;
-    }
-    a.ts = bytes[0];
-    if (bytes[0] == 0x3B) {
-        a.convention = AtrConvention::Direct;
-    } else if (bytes[0] == 0x3F) {
-        a.convention = AtrConvention::Inverse;
-    } else {
-        issue(a.issues, kError, 0,
-              "TS = " + hex2(bytes[0]) + ": neither 3B (direct) nor 3F (inverse convention)" +
-                  (bytes[0] == 0x03 ? "; 03 is 3F read with the wrong convention" : ""));
-    }
-    if (n < 2) {
-        issue(a.issues, kError, 1, "the ATR ends after TS: T0 is missing");
-        return a;
-    }
-    a.t0 = bytes[1];
-    a.historical_count = bytes[1] & 0x0F;
+namespace {
 
-    // Interface bytes: Y(i) in the high nibble of T0/TD(i-1) says which of
-    // TAi, TBi, TCi, TDi follow.
-    AtrParameters& p = a.parameters;
-    size_t pos = 2;
-    unsigned level = 1;
-    uint8_t y = bytes[1] >> 4;
-    std::string announcer = "T0 = " + hex2(bytes[1]);
-    std::optional<uint8_t> prev_t;  // T of TD(level-1)
-    // T=0 is implicit only when T0 announces no TD1 (not when TD1 is missing).
-    const bool td1_present = (bytes[1] & 0x80) != 0;
-    bool truncated = false;
-    std::vector<uint8_t> offered;
-    unsigned seen_t1[3] = {0, 0, 0}, seen_t15[3] = {0, 0, 0};  // TA, TB, TC counts for i > 2
-    while (true) {
-        static constexpr char kLetters[] = {'A', 'B', 'C', 'D'};
-        bool has_td = false;
-        for (int k = 0; k < 4; ++k) {
-            if (!(y >> k & 1)) continue;
-            char letter = kLetters[k];
-            if (pos >= n) {
-                issue(a.issues, kError, pos,
-                      "the ATR ends at offset " + dec(pos) + ": T" + letter + dec(level) + " is missing (announced by " +
-                          announcer + ")");
-                truncated = true;
-                break;
-            }
-            uint8_t v = bytes[pos];
-            AtrInterfaceByte b{letter, level, v, pos, prev_t, AtrByteRole::ProtocolSpecific};
-            if (letter == 'D') {
-                b.role = AtrByteRole::Td;
-                b.protocol = static_cast<uint8_t>(v & 0x0F);
-                offered.push_back(v & 0x0F);
-                has_td = true;
-            } else if (level == 1) {
-                b.protocol.reset();
-                if (letter == 'A') {
-                    b.role = AtrByteRole::FiDi;
-                    p.ta1_present = true;
-                    p.fi_index = v >> 4;
-                    p.di_index = v & 0x0F;
-                    p.fi = kFiTable[p.fi_index].fi;
-                    p.fmax_khz = kFiTable[p.fi_index].fmax_khz;
-                    p.di = kDiTable[p.di_index];
-                } else if (letter == 'B') {
-                    b.role = AtrByteRole::Vpp;
-                } else {
-                    b.role = AtrByteRole::ExtraGuardTime;
-                    p.extra_guard_time = v;
-                }
-            } else if (level == 2) {
-                if (letter == 'A') {
-                    b.role = AtrByteRole::SpecificMode;
-                    p.specific_mode = AtrParameters::SpecificMode{static_cast<uint8_t>(v & 0x0F), !(v & 0x80),
-                                                                  (v & 0x10) != 0};
-                } else if (letter == 'B') {
-                    b.role = AtrByteRole::Vpp2;
-                } else {
-                    b.role = AtrByteRole::WorkWaitingTime;
-                    p.wi = v;
-                }
-            } else if (prev_t == 1) {
-                unsigned& seen = seen_t1[k];
-                if (seen++ == 0) {
-                    if (letter == 'A') {
-                        b.role = AtrByteRole::Ifsc;
-                        p.ifsc = v;
-                    } else if (letter == 'B') {
-                        b.role = AtrByteRole::BlockCharWaiting;
-                        p.bwi = v >> 4;
-                        p.cwi = v & 0x0F;
-                    } else {
-                        b.role = AtrByteRole::ErrorDetection;
-                        p.crc = (v & 0x01) != 0;
-                    }
-                }
-            } else if (prev_t == 15) {
-                unsigned& seen = seen_t15[k];
-                if (seen++ == 0) {
-                    if (letter == 'A') {
-                        b.role = AtrByteRole::ClockStopClass;
-                        p.clock_stop = v >> 6;
-                        p.class_indicator = v & 0x3F;
-                    } else if (letter == 'B') {
-                        b.role = AtrByteRole::Spu;
-                        p.spu = v;
-                    }
-                }
-            }
-            a.interface_bytes.push_back(b);
-            ++pos;
+// parse_atr in phases: each reads on from `pos`, records what it finds in the
+// Atr and its problems as issues, and says whether the next phase can run.
+class AtrReader {
+public:
+    explicit AtrReader(ByteView bytes) : bytes_(bytes) { atr_.bytes.assign(bytes.begin(), bytes.end()); }
+
+    Atr take() && {
+        if (read_ts_and_t0() && read_interface_bytes() && read_historical_bytes() && read_tck()) check_length();
+        return std::move(atr_);
+    }
+
+private:
+    // TS (the convention) and T0 (Y1 and K).
+    bool read_ts_and_t0() {
+        if (bytes_.empty()) {
+            issue(atr_.issues, kError, 0, "empty ATR");
+            return false;
         }
-        if (truncated || !has_td) break;
-        const AtrInterfaceByte& td = a.interface_bytes.back();
-        prev_t = td.value & 0x0F;
-        y = td.value >> 4;
-        announcer = td.name() + " = " + hex2(td.value);
-        ++level;
+        const uint8_t ts = bytes_[0];
+        atr_.ts = ts;
+        if (ts == 0x3B) {
+            atr_.convention = AtrConvention::Direct;
+        } else if (ts == 0x3F) {
+            atr_.convention = AtrConvention::Inverse;
+        } else {
+            issue(atr_.issues, kError, 0,
+                  "TS = " + hex2(ts) + ": neither 3B (direct) nor 3F (inverse convention)" +
+                      (ts == 0x03 ? "; 03 is 3F read with the wrong convention" : ""));
+        }
+        if (bytes_.size() < 2) {
+            issue(atr_.issues, kError, 1, "the ATR ends after TS: T0 is missing");
+            return false;
+        }
+        atr_.t0 = bytes_[1];
+        atr_.historical_count = bytes_[1] & 0x0F;
+        pos_ = 2;
+        return true;
     }
 
-    if (!td1_present) {
-        a.t0_implicit = true;
-        offered.push_back(0);
+    // TAi, TBi, TCi, TDi level by level: Y(i) in the high nibble of T0/TD(i-1)
+    // says which of them follow. Then the offered protocols.
+    bool read_interface_bytes() {
+        static constexpr char kLetters[] = {'A', 'B', 'C', 'D'};
+        unsigned level = 1;
+        uint8_t y = bytes_[1] >> 4;
+        std::string announcer = "T0 = " + hex2(bytes_[1]);
+        std::optional<uint8_t> prev_t;  // T of TD(level-1)
+        bool truncated = false;
+        while (!truncated) {
+            bool has_td = false;
+            for (int k = 0; k < 4; ++k) {
+                if (!(y >> k & 1)) continue;
+                const char letter = kLetters[k];
+                if (pos_ >= bytes_.size()) {
+                    issue(atr_.issues, kError, pos_,
+                          "the ATR ends at offset " + dec(pos_) + ": T" + letter + dec(level) +
+                              " is missing (announced by " + announcer + ")");
+                    truncated = true;
+                    break;
+                }
+                AtrInterfaceByte b{letter, level, bytes_[pos_], pos_, prev_t, AtrByteRole::ProtocolSpecific};
+                if (letter == 'D') {
+                    b.role = AtrByteRole::Td;
+                    b.protocol = static_cast<uint8_t>(b.value & 0x0F);
+                    offered_.push_back(b.value & 0x0F);
+                    has_td = true;
+                } else {
+                    b.role = role_of(b, k);
+                }
+                atr_.interface_bytes.push_back(b);
+                ++pos_;
+            }
+            if (!has_td) break;
+            const AtrInterfaceByte& td = atr_.interface_bytes.back();
+            prev_t = td.value & 0x0F;
+            y = td.value >> 4;
+            announcer = td.name() + " = " + hex2(td.value);
+            ++level;
+        }
+        settle_protocols();
+        return !truncated;
     }
-    a.tck_required = std::any_of(offered.begin(), offered.end(), [](uint8_t t) { return t != 0; });
-    std::sort(offered.begin(), offered.end());
-    offered.erase(std::unique(offered.begin(), offered.end()), offered.end());
-    a.protocols = offered;
-    if (truncated) return a;
 
-    // Historical bytes.
-    size_t k = a.historical_count;
-    size_t avail = std::min(k, n - pos);
-    a.historical.assign(bytes.begin() + pos, bytes.begin() + pos + avail);
-    a.historical_decoded = parse_historical_bytes(a.historical, a.issues, pos);
-    if (avail < k) {
-        issue(a.issues, kError, n,
-              "the ATR ends at offset " + dec(n) + ": T0 announces " + dec(k) + " historical byte(s), only " +
-                  dec(avail) + " present");
-        return a;
+    // The role of TAi/TBi/TCi (k = 0, 1, 2) from its level and the protocol
+    // before it, and the parameter it sets (ISO 7816-3 §8.3).
+    AtrByteRole role_of(const AtrInterfaceByte& b, int k) {
+        AtrParameters& p = atr_.parameters;
+        const uint8_t v = b.value;
+        if (b.level == 1) {
+            if (k == 0) {
+                p.ta1_present = true;
+                p.fi_index = v >> 4;
+                p.di_index = v & 0x0F;
+                p.fi = kFiTable[p.fi_index].fi;
+                p.fmax_khz = kFiTable[p.fi_index].fmax_khz;
+                p.di = kDiTable[p.di_index];
+                return AtrByteRole::FiDi;
+            }
+            if (k == 1) return AtrByteRole::Vpp;
+            p.extra_guard_time = v;
+            return AtrByteRole::ExtraGuardTime;
+        }
+        if (b.level == 2) {
+            if (k == 0) {
+                p.specific_mode = AtrParameters::SpecificMode{static_cast<uint8_t>(v & 0x0F), !(v & 0x80),
+                                                              (v & 0x10) != 0};
+                return AtrByteRole::SpecificMode;
+            }
+            if (k == 1) return AtrByteRole::Vpp2;
+            p.wi = v;
+            return AtrByteRole::WorkWaitingTime;
+        }
+        // Only the first TA, TB, TC after a T=1 or T=15 TD have a meaning here.
+        if (b.protocol == 1 && seen_t1_[k]++ == 0) {
+            if (k == 0) {
+                p.ifsc = v;
+                return AtrByteRole::Ifsc;
+            }
+            if (k == 1) {
+                p.bwi = v >> 4;
+                p.cwi = v & 0x0F;
+                return AtrByteRole::BlockCharWaiting;
+            }
+            p.crc = (v & 0x01) != 0;
+            return AtrByteRole::ErrorDetection;
+        }
+        if (b.protocol == 15 && seen_t15_[k]++ == 0) {
+            if (k == 0) {
+                p.clock_stop = v >> 6;
+                p.class_indicator = v & 0x3F;
+                return AtrByteRole::ClockStopClass;
+            }
+            if (k == 1) {
+                p.spu = v;
+                return AtrByteRole::Spu;
+            }
+        }
+        return AtrByteRole::ProtocolSpecific;
     }
-    pos += k;
 
-    // TCK: XOR of T0 up to and including TCK is zero.
-    uint8_t x = 0;
-    for (size_t i = 1; i < pos; ++i) x ^= bytes[i];
-    if (pos < n) {
-        a.tck = bytes[pos];
-        a.tck_valid = (x ^ bytes[pos]) == 0;
-        if (!a.tck_required)
-            issue(a.issues, kWarning, pos, "TCK present although only T=0 is offered (ISO 7816-3 says absent)");
-        if (!a.tck_valid)
-            issue(a.issues, a.tck_required ? kError : kWarning, pos,
-                  "invalid TCK " + hex2(bytes[pos]) + ", expected " + hex2(x));
-        ++pos;
-        a.extra.assign(bytes.begin() + pos, bytes.end());
-        if (!a.extra.empty())
-            issue(a.issues, kWarning, pos, dec(a.extra.size()) + " byte(s) after the end of the ATR");
-    } else if (a.tck_required) {
-        issue(a.issues, kError, pos,
-              "the ATR ends at offset " + dec(pos) + ": TCK is missing (required when a protocol other than T=0 is "
-              "offered), expected " + hex2(x));
-        return a;
+    // T=0 is implicit only when T0 announces no TD1 (not when TD1 is missing);
+    // TCK is required as soon as a protocol other than T=0 is offered.
+    void settle_protocols() {
+        if (!(bytes_[1] & 0x80)) {
+            atr_.t0_implicit = true;
+            offered_.push_back(0);
+        }
+        atr_.tck_required = std::any_of(offered_.begin(), offered_.end(), [](uint8_t t) { return t != 0; });
+        std::sort(offered_.begin(), offered_.end());
+        offered_.erase(std::unique(offered_.begin(), offered_.end()), offered_.end());
+        atr_.protocols = offered_;
     }
-    a.complete = true;
-    if (n > 33) issue(a.issues, kWarning, 33, "the ATR is " + dec(n) + " bytes long, ISO 7816-3 allows 33");
-    return a;
-}
+
+    bool read_historical_bytes() {
+        const size_t k = atr_.historical_count;
+        const size_t avail = std::min(k, bytes_.size() - pos_);
+        atr_.historical.assign(bytes_.begin() + pos_, bytes_.begin() + pos_ + avail);
+        atr_.historical_decoded = parse_historical_bytes(atr_.historical, atr_.issues, pos_);
+        if (avail < k) {
+            issue(atr_.issues, kError, bytes_.size(),
+                  "the ATR ends at offset " + dec(bytes_.size()) + ": T0 announces " + dec(k) +
+                      " historical byte(s), only " + dec(avail) + " present");
+            return false;
+        }
+        pos_ += k;
+        return true;
+    }
+
+    // TCK: XOR of T0 up to and including TCK is zero. Then what follows it.
+    bool read_tck() {
+        uint8_t x = 0;
+        for (size_t i = 1; i < pos_; ++i) x ^= bytes_[i];
+        if (pos_ >= bytes_.size()) {
+            if (!atr_.tck_required) return true;
+            issue(atr_.issues, kError, pos_,
+                  "the ATR ends at offset " + dec(pos_) +
+                      ": TCK is missing (required when a protocol other than T=0 is offered), expected " + hex2(x));
+            return false;
+        }
+        const uint8_t tck = bytes_[pos_];
+        atr_.tck = tck;
+        atr_.tck_valid = (x ^ tck) == 0;
+        if (!atr_.tck_required)
+            issue(atr_.issues, kWarning, pos_, "TCK present although only T=0 is offered (ISO 7816-3 says absent)");
+        if (!atr_.tck_valid)
+            issue(atr_.issues, atr_.tck_required ? kError : kWarning, pos_,
+                  "invalid TCK " + hex2(tck) + ", expected " + hex2(x));
+        ++pos_;
+        atr_.extra.assign(bytes_.begin() + pos_, bytes_.end());
+        if (!atr_.extra.empty())
+            issue(atr_.issues, kWarning, pos_, dec(atr_.extra.size()) + " byte(s) after the end of the ATR");
+        return true;
+    }
+
+    void check_length() {
+        atr_.complete = true;
+        if (bytes_.size() > 33)
+            issue(atr_.issues, kWarning, 33, "the ATR is " + dec(bytes_.size()) + " bytes long, ISO 7816-3 allows 33");
+    }
+
+    ByteView bytes_;
+    Atr atr_;
+    size_t pos_ = 0;
+    std::vector<uint8_t> offered_;
+    unsigned seen_t1_[3] = {0, 0, 0}, seen_t15_[3] = {0, 0, 0};  // TA, TB, TC after T=1 / T=15, levels > 2
+};
+
+}  // namespace
+
+Atr parse_atr(ByteView bytes) { return AtrReader(bytes).take(); }
 
 std::string atr_protocols_to_string(const Atr& atr) {
     std::string s;

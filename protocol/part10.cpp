@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <type_traits>
+#include <variant>
 
 #include "protocol/pcsc_format.hpp"
 
@@ -270,101 +272,134 @@ std::vector<std::string> tlv_properties_lines(std::span<const TlvProperty> prope
 
 // --- PIN verify / modify ---
 
-Part10Parse<PinVerify> parse_pin_verify(ByteView request) {
-    Part10Parse<PinVerify> r;
-    PinVerify& v = r.value;
+namespace {
+
+// The two structures share most fields and one shape: fixed little-endian
+// fields, ulDataLength, then the APDU. Each is described once as a table of
+// its fields; one reader and one printer serve both.
+enum class Shown : uint8_t {
+    Seconds, FormatString, PinBlockString, PinLengthFormat, Decimal, MaxExtraDigit, ConfirmPin, EntryValidation,
+    NumberMessage, Hex4, Bytes,
+};
+
+template <class S>
+struct PinField {
+    const char* name;
+    std::variant<uint8_t S::*, uint16_t S::*, std::array<uint8_t, 3> S::*> member;
+    Shown shown;
+};
+
+constexpr PinField<PinVerify> kPinVerifyFields[] = {
+    {"bTimerOut", &PinVerify::bTimerOut, Shown::Seconds},
+    {"bTimerOut2", &PinVerify::bTimerOut2, Shown::Seconds},
+    {"bmFormatString", &PinVerify::bmFormatString, Shown::FormatString},
+    {"bmPINBlockString", &PinVerify::bmPINBlockString, Shown::PinBlockString},
+    {"bmPINLengthFormat", &PinVerify::bmPINLengthFormat, Shown::PinLengthFormat},
+    {"wPINMaxExtraDigit", &PinVerify::wPINMaxExtraDigit, Shown::MaxExtraDigit},
+    {"bEntryValidationCondition", &PinVerify::bEntryValidationCondition, Shown::EntryValidation},
+    {"bNumberMessage", &PinVerify::bNumberMessage, Shown::NumberMessage},
+    {"wLangId", &PinVerify::wLangId, Shown::Hex4},
+    {"bMsgIndex", &PinVerify::bMsgIndex, Shown::Decimal},
+    {"bTeoPrologue", &PinVerify::bTeoPrologue, Shown::Bytes},
+};
+
+constexpr PinField<PinModify> kPinModifyFields[] = {
+    {"bTimerOut", &PinModify::bTimerOut, Shown::Seconds},
+    {"bTimerOut2", &PinModify::bTimerOut2, Shown::Seconds},
+    {"bmFormatString", &PinModify::bmFormatString, Shown::FormatString},
+    {"bmPINBlockString", &PinModify::bmPINBlockString, Shown::PinBlockString},
+    {"bmPINLengthFormat", &PinModify::bmPINLengthFormat, Shown::PinLengthFormat},
+    {"bInsertionOffsetOld", &PinModify::bInsertionOffsetOld, Shown::Decimal},
+    {"bInsertionOffsetNew", &PinModify::bInsertionOffsetNew, Shown::Decimal},
+    {"wPINMaxExtraDigit", &PinModify::wPINMaxExtraDigit, Shown::MaxExtraDigit},
+    {"bConfirmPIN", &PinModify::bConfirmPIN, Shown::ConfirmPin},
+    {"bEntryValidationCondition", &PinModify::bEntryValidationCondition, Shown::EntryValidation},
+    {"bNumberMessage", &PinModify::bNumberMessage, Shown::NumberMessage},
+    {"wLangId", &PinModify::wLangId, Shown::Hex4},
+    {"bMsgIndex1", &PinModify::bMsgIndex1, Shown::Decimal},
+    {"bMsgIndex2", &PinModify::bMsgIndex2, Shown::Decimal},
+    {"bMsgIndex3", &PinModify::bMsgIndex3, Shown::Decimal},
+    {"bTeoPrologue", &PinModify::bTeoPrologue, Shown::Bytes},
+};
+
+std::string shown_value(Shown shown, uint32_t v) {
+    switch (shown) {
+    case Shown::Seconds: return dec(v) + " s";
+    case Shown::FormatString: return format_string(static_cast<uint8_t>(v));
+    case Shown::PinBlockString: return pin_block_string(static_cast<uint8_t>(v));
+    case Shown::PinLengthFormat: return pin_length_format(static_cast<uint8_t>(v));
+    case Shown::MaxExtraDigit: return max_extra_digit(static_cast<uint16_t>(v));
+    case Shown::ConfirmPin: return confirm_pin(static_cast<uint8_t>(v));
+    case Shown::EntryValidation: return entry_validation(static_cast<uint8_t>(v));
+    case Shown::NumberMessage: return number_message(static_cast<uint8_t>(v));
+    case Shown::Hex4: return prefixed_hex4(static_cast<uint16_t>(v));
+    case Shown::Decimal:
+    case Shown::Bytes: break;
+    }
+    return dec(v);
+}
+
+// The header fields in order, then ulDataLength and abData (which must agree).
+template <class S, size_t N>
+Part10Parse<S> parse_pin_structure(ByteView request, const PinField<S> (&fields)[N], size_t header_size) {
+    Part10Parse<S> r;
+    S& s = r.value;
     FieldReader in(request);
-    v.bTimerOut = in.u8("bTimerOut");
-    v.bTimerOut2 = in.u8("bTimerOut2");
-    v.bmFormatString = in.u8("bmFormatString");
-    v.bmPINBlockString = in.u8("bmPINBlockString");
-    v.bmPINLengthFormat = in.u8("bmPINLengthFormat");
-    v.wPINMaxExtraDigit = in.le16("wPINMaxExtraDigit");
-    v.bEntryValidationCondition = in.u8("bEntryValidationCondition");
-    v.bNumberMessage = in.u8("bNumberMessage");
-    v.wLangId = in.le16("wLangId");
-    v.bMsgIndex = in.u8("bMsgIndex");
-    for (uint8_t& b : v.bTeoPrologue) b = in.u8("bTeoPrologue");
-    v.ulDataLength = in.le32("ulDataLength");
+    for (const PinField<S>& f : fields) {
+        std::visit(
+            [&](auto member) {
+                auto& field = s.*member;
+                if constexpr (std::is_same_v<std::remove_reference_t<decltype(field)>, std::array<uint8_t, 3>>) {
+                    for (uint8_t& b : field) b = in.u8(f.name);
+                } else {
+                    field = static_cast<std::remove_reference_t<decltype(field)>>(in.le(sizeof field, f.name));
+                }
+            },
+            f.member);
+    }
+    s.ulDataLength = in.le32("ulDataLength");
     r.error = in.error();
     if (r.error) return r;
-    v.abData.assign(in.rest().begin(), in.rest().end());
-    if (v.ulDataLength != v.abData.size())
-        r.error = Part10Error{kPinVerifyHeaderSize - 4, "ulDataLength is " + dec(v.ulDataLength) + " but " +
-                                                            dec(v.abData.size()) + " byte(s) of abData follow"};
+    s.abData.assign(in.rest().begin(), in.rest().end());
+    if (s.ulDataLength != s.abData.size())
+        r.error = Part10Error{header_size - 4, "ulDataLength is " + dec(s.ulDataLength) + " but " +
+                                                   dec(s.abData.size()) + " byte(s) of abData follow"};
     return r;
 }
 
-std::vector<std::string> pin_verify_lines(const PinVerify& v) {
-    return {
-        "bTimerOut: " + dec(v.bTimerOut) + " s",
-        "bTimerOut2: " + dec(v.bTimerOut2) + " s",
-        "bmFormatString: " + format_string(v.bmFormatString),
-        "bmPINBlockString: " + pin_block_string(v.bmPINBlockString),
-        "bmPINLengthFormat: " + pin_length_format(v.bmPINLengthFormat),
-        "wPINMaxExtraDigit: " + max_extra_digit(v.wPINMaxExtraDigit),
-        "bEntryValidationCondition: " + entry_validation(v.bEntryValidationCondition),
-        "bNumberMessage: " + number_message(v.bNumberMessage),
-        "wLangId: " + prefixed_hex4(v.wLangId),
-        "bMsgIndex: " + dec(v.bMsgIndex),
-        "bTeoPrologue: " + to_hex_spaced(v.bTeoPrologue),
-        data_length_line(v.ulDataLength, v.abData.size()),
-        apdu_line(v.abData),
-    };
+template <class S, size_t N>
+std::vector<std::string> pin_structure_lines(const S& s, const PinField<S> (&fields)[N]) {
+    std::vector<std::string> lines;
+    for (const PinField<S>& f : fields) {
+        std::string text = std::visit(
+            [&](auto member) {
+                const auto& field = s.*member;
+                if constexpr (std::is_same_v<std::remove_cvref_t<decltype(field)>, std::array<uint8_t, 3>>)
+                    return to_hex_spaced(field);
+                else
+                    return shown_value(f.shown, field);
+            },
+            f.member);
+        lines.push_back(std::string(f.name) + ": " + text);
+    }
+    lines.push_back(data_length_line(s.ulDataLength, s.abData.size()));
+    lines.push_back(apdu_line(s.abData));
+    return lines;
 }
+
+}  // namespace
+
+Part10Parse<PinVerify> parse_pin_verify(ByteView request) {
+    return parse_pin_structure(request, kPinVerifyFields, kPinVerifyHeaderSize);
+}
+
+std::vector<std::string> pin_verify_lines(const PinVerify& v) { return pin_structure_lines(v, kPinVerifyFields); }
 
 Part10Parse<PinModify> parse_pin_modify(ByteView request) {
-    Part10Parse<PinModify> r;
-    PinModify& m = r.value;
-    FieldReader in(request);
-    m.bTimerOut = in.u8("bTimerOut");
-    m.bTimerOut2 = in.u8("bTimerOut2");
-    m.bmFormatString = in.u8("bmFormatString");
-    m.bmPINBlockString = in.u8("bmPINBlockString");
-    m.bmPINLengthFormat = in.u8("bmPINLengthFormat");
-    m.bInsertionOffsetOld = in.u8("bInsertionOffsetOld");
-    m.bInsertionOffsetNew = in.u8("bInsertionOffsetNew");
-    m.wPINMaxExtraDigit = in.le16("wPINMaxExtraDigit");
-    m.bConfirmPIN = in.u8("bConfirmPIN");
-    m.bEntryValidationCondition = in.u8("bEntryValidationCondition");
-    m.bNumberMessage = in.u8("bNumberMessage");
-    m.wLangId = in.le16("wLangId");
-    m.bMsgIndex1 = in.u8("bMsgIndex1");
-    m.bMsgIndex2 = in.u8("bMsgIndex2");
-    m.bMsgIndex3 = in.u8("bMsgIndex3");
-    for (uint8_t& b : m.bTeoPrologue) b = in.u8("bTeoPrologue");
-    m.ulDataLength = in.le32("ulDataLength");
-    r.error = in.error();
-    if (r.error) return r;
-    m.abData.assign(in.rest().begin(), in.rest().end());
-    if (m.ulDataLength != m.abData.size())
-        r.error = Part10Error{kPinModifyHeaderSize - 4, "ulDataLength is " + dec(m.ulDataLength) + " but " +
-                                                            dec(m.abData.size()) + " byte(s) of abData follow"};
-    return r;
+    return parse_pin_structure(request, kPinModifyFields, kPinModifyHeaderSize);
 }
 
-std::vector<std::string> pin_modify_lines(const PinModify& m) {
-    return {
-        "bTimerOut: " + dec(m.bTimerOut) + " s",
-        "bTimerOut2: " + dec(m.bTimerOut2) + " s",
-        "bmFormatString: " + format_string(m.bmFormatString),
-        "bmPINBlockString: " + pin_block_string(m.bmPINBlockString),
-        "bmPINLengthFormat: " + pin_length_format(m.bmPINLengthFormat),
-        "bInsertionOffsetOld: " + dec(m.bInsertionOffsetOld),
-        "bInsertionOffsetNew: " + dec(m.bInsertionOffsetNew),
-        "wPINMaxExtraDigit: " + max_extra_digit(m.wPINMaxExtraDigit),
-        "bConfirmPIN: " + confirm_pin(m.bConfirmPIN),
-        "bEntryValidationCondition: " + entry_validation(m.bEntryValidationCondition),
-        "bNumberMessage: " + number_message(m.bNumberMessage),
-        "wLangId: " + prefixed_hex4(m.wLangId),
-        "bMsgIndex1: " + dec(m.bMsgIndex1),
-        "bMsgIndex2: " + dec(m.bMsgIndex2),
-        "bMsgIndex3: " + dec(m.bMsgIndex3),
-        "bTeoPrologue: " + to_hex_spaced(m.bTeoPrologue),
-        data_length_line(m.ulDataLength, m.abData.size()),
-        apdu_line(m.abData),
-    };
-}
+std::vector<std::string> pin_modify_lines(const PinModify& m) { return pin_structure_lines(m, kPinModifyFields); }
 
 // --- Secrets ---
 
