@@ -120,7 +120,10 @@ Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
             if (applet_kind_name(aid->kind) != aid->name) text += " (" + std::string(applet_kind_name(aid->kind)) + ")";
             d.lines.push_back(field("Application", text + ", AID " + std::string(aid->aid_hex) +
                                                        (aid->aid_hex.size() < data.size() * 2 ? "..." : "")));
-            j["application"] = {{"aid", aid->aid_hex}, {"name", aid->name}, {"kind", applet_kind_name(aid->kind)}};
+            j["application"] = {{"aid", aid->aid_hex},
+                                {"name", aid->name},
+                                {"kind", applet_kind_name(aid->kind)},
+                                {"source", aid->source}};
         }
     }
     // The data as BER-TLV for the commands whose data is TLV (the decoder's

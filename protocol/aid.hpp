@@ -30,6 +30,7 @@ enum class AppletKind : uint8_t {
     Emrtd,           // ICAO 9303 travel documents
     Pkcs15,
     Gids,
+    Cac,             // US DoD Common Access Card applets
     Other,
 };
 
@@ -47,17 +48,21 @@ inline constexpr Named kAppletKinds[] = {
     {static_cast<uint64_t>(AppletKind::Emrtd), "eMRTD", "ICAO 9303 machine readable travel document"},
     {static_cast<uint64_t>(AppletKind::Pkcs15), "PKCS#15", "PKCS#15 / ISO 7816-15 application"},
     {static_cast<uint64_t>(AppletKind::Gids), "GIDS", "Microsoft generic identity device"},
+    {static_cast<uint64_t>(AppletKind::Cac), "CAC", "US DoD Common Access Card applet"},
     {static_cast<uint64_t>(AppletKind::Other), "other", "known application, inter-industry commands"},
 };
 
 std::string_view applet_kind_name(AppletKind kind);
 
 // One well-known AID or AID prefix. The AID is hex text (upper case, no
-// separators) so that the table reads like the registries it comes from.
+// separators) so that the table reads like the registries it comes from; the
+// source says where the name was checked (a specification, a registry, or the
+// source file of the client that selects it).
 struct KnownAid {
     std::string_view aid_hex;
     std::string_view name;
     AppletKind kind;
+    std::string_view source;
 };
 
 // The table, for tests and for listing.

@@ -57,6 +57,7 @@ constexpr InsRow kResponseFetchers[] = {
     {AppletKind::Piv, 0xC0},
     {AppletKind::OpenPgp, 0xC0},
     {AppletKind::Fido, 0xC0},
+    {AppletKind::Cac, 0xC0},
     {AppletKind::YubicoOath, 0xA5},      // YKOATH SEND REMAINING
 };
 
@@ -262,6 +263,7 @@ void ApduDecoder::decode_command(DecodedExchange& d, Exchange& x) {
         }
     }
     x.select_by_name = x.apdu && named_as(d.ins, x.ins, kSelect, "SELECT") && x.apdu->p1 == kByDfName;
+    if (x.select_by_name) d.application = find_aid(x.apdu->data(command));
 }
 
 // SW1 SW2, read in the terms of the applet answering: the one being selected,
@@ -272,8 +274,7 @@ void ApduDecoder::read_status(DecodedExchange& d, Exchange& x, ByteView response
     const ResponseApdu& r = x.response;
     d.sw = r.sw;
     AppletKind sw_context = x.channel->applet != AppletKind::Unknown ? x.channel->applet : d.ins.table;
-    if (x.select_by_name)
-        if (const KnownAid* k = find_aid(x.apdu->data(x.command))) sw_context = k->kind;
+    if (d.application) sw_context = d.application->kind;
     if (r.sw) d.sw_meaning = describe_sw(*r.sw, sw_context);
     x.more_data = r.sw && r.sw1() == 0x61;
     d.response_complete = r.sw && !x.more_data;

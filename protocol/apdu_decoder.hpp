@@ -57,6 +57,8 @@ struct DecodedExchange {
                                               // successful SELECT: the new one)
     std::string applet_name;          // "PIV", the AID in hex when unknown, or ""
     Bytes applet_aid;
+    const KnownAid* application = nullptr;  // SELECT by DF name: the well-known
+                                            // application it addresses, if any
     ParamDescription params;          // P1/P2 meaning
     size_t data_length = 0;           // Nc
     const SecretRule* secret_rule = nullptr;  // set when the command carries secrets

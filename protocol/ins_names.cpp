@@ -203,6 +203,17 @@ constexpr Named kYubicoOathIns[] = {
     {0xA5, "SEND REMAINING"},
 };
 
+// US DoD CAC applets: the proprietary commands of OpenSC's card-cac.c (CAC
+// Applet Developer Guide): objects are read as separate tag and value files.
+constexpr Named kCacIns[] = {
+    {0x42, "SIGN/DECRYPT", "CAC private key operation"},
+    {0x4C, "GET ACR", "access control rules"},
+    {0x52, "READ FILE", "P1P2 offset; data: file type (01 tags, 02 values) and length"},
+    {0x56, "GET PROPERTIES"},
+    {0xA4, "SELECT"},
+    {0xC0, "GET RESPONSE"},
+};
+
 constexpr InsTable kInsTables[] = {
     {AppletKind::Unknown, kInterindustryIns},
     {AppletKind::GlobalPlatform, kGlobalPlatformIns},
@@ -213,6 +224,7 @@ constexpr InsTable kInsTables[] = {
     {AppletKind::YubicoOtp, kYubicoOtpIns},
     {AppletKind::YubicoManagement, kYubicoManagementIns},
     {AppletKind::YubicoOath, kYubicoOathIns},
+    {AppletKind::Cac, kCacIns},
 };
 
 InsName look_up(AppletKind context, uint8_t ins) {

@@ -20,6 +20,7 @@ TEST_CASE("known AIDs: every AID parses, is unique, names its kind") {
         CHECK(to_hex(p.bytes) == k.aid_hex);  // upper case, no separators
         CHECK(seen.insert(k.aid_hex).second);
         CHECK_FALSE(k.name.empty());
+        CHECK_FALSE(k.source.empty());  // every name says where it was checked
         CHECK(k.kind != AppletKind::Unknown);
         // Every listed AID finds itself.
         const KnownAid* found = find_aid(p.bytes);
@@ -89,6 +90,61 @@ TEST_CASE("find_aid: longest prefix, partial names, unknown AIDs") {
             CHECK(k == nullptr);
             continue;
         }
+        REQUIRE(k != nullptr);
+        CHECK(k->name == c.name);
+        CHECK(k->kind == c.kind);
+    }
+}
+
+TEST_CASE("find_aid: the applications OpenSC, gpg's scdaemon and PKCS#11 modules select") {
+    // Each AID as the client's source file sends it (the file is the row's source).
+    struct Case {
+        const char* aid;
+        const char* name;
+        AppletKind kind;
+        const char* checked_against;
+    } cases[] = {
+        {"627601FF000000", "CoolKey applet", AppletKind::Other, "OpenSC card-coolkey.c coolkey_select_applet"},
+        {"A00000000101", "MUSCLE applet", AppletKind::Other, "OpenSC card-muscle.c muscleAppletId"},
+        {"E82B0601040181C31F0201", "SmartCard-HSM", AppletKind::Other, "OpenSC card-sc-hsm.c"},
+        {"D23300000045737445494420763335", "EstEID 3.5 (Estonian ID card)", AppletKind::Other,
+         "OpenSC card-mcrd.c EstEID_v35_AID"},
+        {"A000000077010800070000FE00000100", "IAS-ECC application (EstEID 2018)", AppletKind::Other,
+         "OpenSC card-esteid2018.c IASECC_AID"},
+        {"A00000030800001000", "PIV card application", AppletKind::Piv, "OpenSC card-piv.c; SP 800-73-4 part 1"},
+        {"A000000116DB00", "CAC card capability container (CCC)", AppletKind::Cac, "OpenSC card-cac.c cac_CCC_Path"},
+        {"A0000000791000", "CAC access control applet (ACA)", AppletKind::Cac, "OpenSC card-cac.c cac_ACA_Path"},
+        {"A0000000790100", "CAC PKI applet", AppletKind::Cac, "OpenSC card-cac-common.h cac_cac_pki_obj"},
+        {"A00000007901FF", "CAC PKI applet", AppletKind::Cac, "OpenSC card-cac.c: 7-byte PKI applets 01XX"},
+        {"A0000000790201", "CAC personnel", AppletKind::Cac, "OpenSC card-cac.c cac_objects"},
+        {"A0000000300000", "CAC card manager", AppletKind::GlobalPlatform, "OpenSC card-cac.c CAC_1_CM_AID"},
+        {"F276A288BCFBA69D34F31001", "IsoApplet", AppletKind::Other, "OpenSC card-isoApplet.c"},
+        {"A00000039742544659", "GIDS (Microsoft generic identity device)", AppletKind::Gids, "OpenSC card-gids.c"},
+        {"D27600012401", "OpenPGP card", AppletKind::OpenPgp, "OpenSC card-openpgp.c; gnupg app-openpgp.c"},
+        {"D392F000260100000001", "JPKI (Japanese Individual Number Card public key application)",
+         AppletKind::Other, "OpenSC card-jpki.c"},
+        {"A0000000030000", "Open Platform card manager", AppletKind::GlobalPlatform, "OpenSC gp.c gp_card_manager"},
+        {"A0000001510000", "GlobalPlatform issuer security domain", AppletKind::GlobalPlatform,
+         "OpenSC gp.c gp_isd_rid"},
+        {"D2760000030102", "TCOS NetKey (NKS)", AppletKind::Other, "gnupg scd/app-nks.c aid_nks"},
+        {"D27600006601", "SigG / DINSIG signature application", AppletKind::Other, "gnupg scd/app-nks.c aid_sigg"},
+        {"A000000167455349474E", "eSign application (CEN/TS 15480: nPA, TCOS, eID cards)", AppletKind::Other,
+         "gnupg scd/app-nks.c aid_esign"},
+        {"D27600002545500200", "GeldKarte (electronic purse)", AppletKind::Other, "gnupg scd/app-geldkarte.c"},
+        {"A000000063504B43532D3135", "PKCS#15", AppletKind::Pkcs15, "gnupg scd/app-p15.c"},
+        // EMVCo registered RIDs: an unlisted AID under a scheme's RID names the scheme.
+        {"A0000000291010", "LINK (UK ATM network)", AppletKind::Emv, "EMVCo RID A000000029"},
+        {"A0000001211010", "Dankort", AppletKind::Emv, "EMVCo RID A000000121"},
+        {"A0000001410001", "Pagobancomat", AppletKind::Emv, "EMVCo RID A000000141"},
+        {"A0000003710001", "Verve", AppletKind::Emv, "EMVCo RID A000000371"},
+        {"A00000038410", "eftpos (Australia)", AppletKind::Emv, "EMVCo RID A000000384"},
+        {"A0000006581099", "Mir", AppletKind::Emv, "EMVCo RID A000000658"},
+        {"A0000000980840", "Visa US common debit", AppletKind::Emv, "EMVCo list"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(std::string(c.aid));
+        CAPTURE(std::string(c.checked_against));
+        const KnownAid* k = find_aid(hex(c.aid));
         REQUIRE(k != nullptr);
         CHECK(k->name == c.name);
         CHECK(k->kind == c.kind);
