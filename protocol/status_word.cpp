@@ -102,6 +102,73 @@ constexpr SwRow kSwRows[] = {
     {0x9100, kExact, C::Success, "CTAP2 processing: poll with NFCCTAP_GETRESPONSE", K::Fido},
     {0x9484, kExact, C::Error, "Algorithm not supported (GlobalPlatform)"},
     {0x9485, kExact, C::Error, "Invalid key check value (GlobalPlatform)"},
+
+    // GlobalPlatform Card Specification 2.3: §11.1.3 (general error conditions)
+    // and the response status of each command (§11.3-§11.11).
+    {0x6400, kExact, C::Error, "No specific diagnosis", K::GlobalPlatform},
+    {0x6581, kExact, C::Error, "Memory failure (e.g. during LOAD, INSTALL or PUT KEY)", K::GlobalPlatform},
+    {0x6700, kExact, C::Error, "Wrong length in Lc", K::GlobalPlatform},
+    {0x6881, kExact, C::Error, "Logical channel not supported or not active", K::GlobalPlatform},
+    {0x6982, kExact, C::Error, "Security status not satisfied (no secure channel, or its security level too low)",
+     K::GlobalPlatform},
+    {0x6985, kExact, C::Error,
+     "Conditions of use not satisfied (e.g. life cycle state, or an object others depend on)", K::GlobalPlatform},
+    {0x6A80, kExact, C::Error, "Incorrect values in the command data", K::GlobalPlatform},
+    {0x6A81, kExact, C::Error, "Function not supported (e.g. card life cycle state is CARD_LOCKED)",
+     K::GlobalPlatform},
+    {0x6A82, kExact, C::Error, "Application or file not found", K::GlobalPlatform},
+    {0x6A84, kExact, C::Error, "Not enough memory space", K::GlobalPlatform},
+    {0x6A86, kExact, C::Error, "Incorrect P1 P2", K::GlobalPlatform},
+    {0x6A88, kExact, C::Error, "Referenced data not found (key, object or GET DATA tag)", K::GlobalPlatform},
+    {0x6D00, kExact, C::Error, "Invalid instruction", K::GlobalPlatform},
+    {0x6E00, kExact, C::Error, "Invalid class", K::GlobalPlatform},
+    {0x9484, kExact, C::Error, "Algorithm not supported", K::GlobalPlatform},
+    {0x9485, kExact, C::Error, "Invalid key check value", K::GlobalPlatform},
+
+    // NIST SP 800-73-4 part 2 §3: the status words of the PIV commands.
+    {0x6300, kExact, C::Warning, "Verification failed", K::Piv},
+    {0x6982, kExact, C::Error, "Security status not satisfied (PIN or card management key not verified)", K::Piv},
+    {0x6983, kExact, C::Error, "Authentication method blocked (PIN or PUK blocked)", K::Piv},
+    {0x6A80, kExact, C::Error, "Incorrect parameter in the command data field", K::Piv},
+    {0x6A81, kExact, C::Error, "Function not supported", K::Piv},
+    {0x6A82, kExact, C::Error, "Application or data object not found", K::Piv},
+    {0x6A84, kExact, C::Error, "Not enough memory", K::Piv},
+    {0x6A86, kExact, C::Error, "Incorrect parameter in P1 or P2 (algorithm or key reference)", K::Piv},
+    {0x6A88, kExact, C::Error, "Key reference not found", K::Piv},
+
+    // OpenPGP card 3.4 §7.4 (status bytes).
+    {0x63C0, 0xFFF0, C::Warning, "Password not checked, {x} further retries allowed", K::OpenPgp},
+    {0x63C1, kExact, C::Warning, "Password not checked, 1 further retry allowed", K::OpenPgp},
+    {0x63C0, kExact, C::Warning, "Password not checked, no retries left (blocked)", K::OpenPgp},
+    {0x6285, kExact, C::Warning, "Selected file or DO in termination state (ACTIVATE FILE resets the application)",
+     K::OpenPgp},
+    {0x6581, kExact, C::Error, "Memory failure", K::OpenPgp},
+    {0x6600, kExact, C::Error, "Security-related issue (user interaction: touch not confirmed)", K::OpenPgp},
+    {0x6982, kExact, C::Error, "Security status not satisfied: PW wrong or not checked, or SM incorrect", K::OpenPgp},
+    {0x6983, kExact, C::Error, "Authentication method blocked: PW blocked (error counter zero)", K::OpenPgp},
+    {0x6985, kExact, C::Error, "Condition of use not satisfied", K::OpenPgp},
+    {0x6987, kExact, C::Error, "Expected secure messaging DOs missing (e.g. SM key)", K::OpenPgp},
+    {0x6988, kExact, C::Error, "SM data objects incorrect (e.g. wrong TLV structure)", K::OpenPgp},
+    {0x6A88, kExact, C::Error, "Referenced data, reference data or DO not found", K::OpenPgp},
+    {0x6D00, kExact, C::Error, "Instruction code (INS) not supported or invalid", K::OpenPgp},
+    {0x6E00, kExact, C::Error, "Class (CLA) not supported", K::OpenPgp},
+
+    // EMV Book 1 §11-12 and Book 3 §6.3.5, §6.5 (status of each command) and
+    // §10.1 (GET PROCESSING OPTIONS).
+    {0x6300, kExact, C::Warning, "Authentication failed (EXTERNAL AUTHENTICATE: issuer authentication failed)",
+     K::Emv},
+    {0x63C0, 0xFFF0, C::Warning, "Wrong PIN, {x} PIN tries left", K::Emv},
+    {0x63C1, kExact, C::Warning, "Wrong PIN, 1 PIN try left", K::Emv},
+    {0x63C0, kExact, C::Warning, "Wrong PIN, no PIN tries left (PIN blocked)", K::Emv},
+    {0x6983, kExact, C::Error, "Authentication method blocked (PIN try limit exceeded)", K::Emv},
+    {0x6984, kExact, C::Error, "Referenced data invalidated (PIN blocked)", K::Emv},
+    {0x6985, kExact, C::Error,
+     "Conditions of use not satisfied (GET PROCESSING OPTIONS: application not usable for this transaction)",
+     K::Emv},
+    {0x6A81, kExact, C::Error, "Function not supported (SELECT: card or application blocked)", K::Emv},
+    {0x6A82, kExact, C::Error, "File or application not found", K::Emv},
+    {0x6A83, kExact, C::Error, "Record not found (READ RECORD: no more records in this SFI)", K::Emv},
+    {0x6A88, kExact, C::Error, "Referenced data (data object) not found", K::Emv},
 };
 
 std::string fill(std::string_view text, uint8_t sw2) {

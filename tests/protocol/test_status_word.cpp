@@ -133,3 +133,66 @@ TEST_CASE("sw_class_name names the classes") {
     CHECK(sw_class_name(SwClass::Error) == "error");
     CHECK(sw_class_name(SwClass::Unknown) == "unknown");
 }
+
+TEST_CASE("describe_sw: the applet chooses the meaning (GlobalPlatform, PIV, OpenPGP, EMV)") {
+    struct Case {
+        AppletKind applet;
+        uint16_t sw;
+        SwClass cls;
+        const char* text;
+        const char* checked_against;
+    } cases[] = {
+        {AppletKind::GlobalPlatform, 0x6310, SwClass::Warning, "More data available (repeat GET STATUS or GET DATA)",
+         "GP Card Spec 2.3 §11.4.3 (GET STATUS) table 11-36"},
+        {AppletKind::GlobalPlatform, 0x6A81, SwClass::Error,
+         "Function not supported (e.g. card life cycle state is CARD_LOCKED)", "GP Card Spec 2.3 §11.9.3 (SELECT)"},
+        {AppletKind::GlobalPlatform, 0x6982, SwClass::Error,
+         "Security status not satisfied (no secure channel, or its security level too low)",
+         "GP Card Spec 2.3 §11.1.3 table 11-10"},
+        {AppletKind::GlobalPlatform, 0x6A88, SwClass::Error, "Referenced data not found (key, object or GET DATA tag)",
+         "GP Card Spec 2.3 §11.2.3 (DELETE), §11.3.3 (GET DATA)"},
+        {AppletKind::GlobalPlatform, 0x6A84, SwClass::Error, "Not enough memory space",
+         "GP Card Spec 2.3 §11.5.3 (INSTALL), §11.6.3 (LOAD)"},
+        {AppletKind::GlobalPlatform, 0x9485, SwClass::Error, "Invalid key check value", "GP Card Spec 2.3 §11.8.3"},
+        {AppletKind::Piv, 0x6A82, SwClass::Error, "Application or data object not found",
+         "SP 800-73-4 part 2 §3.1.1 (SELECT), §3.1.2 (GET DATA)"},
+        {AppletKind::Piv, 0x6983, SwClass::Error, "Authentication method blocked (PIN or PUK blocked)",
+         "SP 800-73-4 part 2 §3.2.1 (VERIFY)"},
+        {AppletKind::Piv, 0x6A86, SwClass::Error, "Incorrect parameter in P1 or P2 (algorithm or key reference)",
+         "SP 800-73-4 part 2 §3.2.4 (GENERAL AUTHENTICATE)"},
+        {AppletKind::Piv, 0x6A88, SwClass::Error, "Key reference not found", "SP 800-73-4 part 2 §3.2.1 (VERIFY)"},
+        {AppletKind::Piv, 0x63C2, SwClass::Warning, "Verification failed, 2 retries left",
+         "SP 800-73-4 part 2 §3.2.1 (VERIFY)"},
+        {AppletKind::OpenPgp, 0x63C2, SwClass::Warning, "Password not checked, 2 further retries allowed",
+         "OpenPGP card 3.4 §7.4"},
+        {AppletKind::OpenPgp, 0x63C1, SwClass::Warning, "Password not checked, 1 further retry allowed",
+         "OpenPGP card 3.4 §7.4"},
+        {AppletKind::OpenPgp, 0x6983, SwClass::Error, "Authentication method blocked: PW blocked (error counter zero)",
+         "OpenPGP card 3.4 §7.4"},
+        {AppletKind::OpenPgp, 0x6285, SwClass::Warning,
+         "Selected file or DO in termination state (ACTIVATE FILE resets the application)", "OpenPGP card 3.4 §7.4"},
+        {AppletKind::OpenPgp, 0x6600, SwClass::Error, "Security-related issue (user interaction: touch not confirmed)",
+         "OpenPGP card 3.4 §7.4"},
+        {AppletKind::Emv, 0x6985, SwClass::Error,
+         "Conditions of use not satisfied (GET PROCESSING OPTIONS: application not usable for this transaction)",
+         "EMV Book 3 §10.1"},
+        {AppletKind::Emv, 0x6A83, SwClass::Error, "Record not found (READ RECORD: no more records in this SFI)",
+         "EMV Book 1 §12.2.3"},
+        {AppletKind::Emv, 0x6A81, SwClass::Error, "Function not supported (SELECT: card or application blocked)",
+         "EMV Book 1 §12.2.2"},
+        {AppletKind::Emv, 0x63C1, SwClass::Warning, "Wrong PIN, 1 PIN try left", "EMV Book 3 §6.5.12 (VERIFY)"},
+        {AppletKind::Emv, 0x6983, SwClass::Error, "Authentication method blocked (PIN try limit exceeded)",
+         "EMV Book 3 §6.5.12 (VERIFY)"},
+        // Without context: the inter-industry meaning.
+        {AppletKind::Unknown, 0x6310, SwClass::Warning, "Warning, non-volatile memory changed (SW2 10)",
+         "ISO 7816-4 §5.6 table 6"},
+        {AppletKind::Unknown, 0x6A83, SwClass::Error, "Record not found", "ISO 7816-4 §5.6 table 6"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.sw);
+        CAPTURE(std::string(c.checked_against));
+        const SwMeaning m = describe_sw(c.sw, c.applet);
+        CHECK(m.text == c.text);
+        CHECK(m.cls == c.cls);
+    }
+}
