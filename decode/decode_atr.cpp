@@ -59,14 +59,16 @@ Decoded decode_atr(ByteView bytes, const CardList* cards) {
     d.malformed = !a.ok();
     d.lines = atr_lines(a);
 
-    std::vector<std::string> names;
-    if (cards) names = cards->describe(bytes);
+    CardList::Names names;
+    if (cards) names = cards->names_for(bytes);
     if (cards) {
-        if (names.empty()) {
+        if (names.descriptions.empty()) {
             d.lines.push_back("Card: not in the card list");
         } else {
-            d.lines.push_back("Card (from the card list):");
-            for (const std::string& n : names) d.lines.push_back("  " + n);
+            d.lines.push_back(names.corrected_tck
+                                  ? "Card (from the card list, with the TCK corrected to " + hex2(*names.corrected_tck) + "):"
+                                  : std::string("Card (from the card list):"));
+            for (const std::string& n : names.descriptions) d.lines.push_back("  " + n);
         }
     }
 
@@ -105,7 +107,8 @@ Decoded decode_atr(ByteView bytes, const CardList* cards) {
                           {"offset", i.offset},
                           {"message", i.message}});
     j["issues"] = issues;
-    j["cards"] = cards ? Json(names) : Json(nullptr);
+    j["cards"] = cards ? Json(names.descriptions) : Json(nullptr);
+    j["cards_tck_corrected"] = names.corrected_tck ? Json(hex2(*names.corrected_tck)) : Json(nullptr);
     return d;
 }
 

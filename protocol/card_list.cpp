@@ -1,5 +1,7 @@
 #include "protocol/card_list.hpp"
 
+#include "protocol/atr.hpp"
+
 #include <algorithm>
 #include <bitset>
 #include <optional>
@@ -228,6 +230,22 @@ std::vector<const CardListEntry*> CardList::lookup(ByteView atr) const {
 std::vector<std::string> CardList::describe(ByteView atr) const {
     std::vector<std::string> out;
     for (const CardListEntry* e : lookup(atr)) out.insert(out.end(), e->descriptions.begin(), e->descriptions.end());
+    return out;
+}
+
+CardList::Names CardList::names_for(ByteView atr) const {
+    Names out{describe(atr), std::nullopt};
+    if (!out.descriptions.empty()) return out;
+    const Atr parsed = parse_atr(atr);
+    if (!parsed.tck || parsed.tck_valid) return out;
+    // TCK is the byte before the extra bytes; the right one makes T0..TCK XOR to 0.
+    Bytes fixed(atr.begin(), atr.end());
+    const size_t at = fixed.size() - parsed.extra.size() - 1;
+    uint8_t tck = 0;
+    for (size_t i = 1; i < at; ++i) tck ^= fixed[i];
+    fixed[at] = tck;
+    out.descriptions = describe(fixed);
+    if (!out.descriptions.empty()) out.corrected_tck = tck;
     return out;
 }
 

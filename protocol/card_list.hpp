@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,16 @@ public:
     std::vector<const CardListEntry*> lookup(ByteView atr) const;
     // The descriptions of every matching entry, in file order.
     std::vector<std::string> describe(ByteView atr) const;
+
+    // The descriptions for an ATR as a user pastes it. An ATR whose TCK is
+    // wrong is searched as given first (cards that send a wrong TCK are listed
+    // with it); when that finds nothing, with its TCK corrected (a TCK mangled
+    // on the way), and `corrected_tck` says so.
+    struct Names {
+        std::vector<std::string> descriptions;
+        std::optional<uint8_t> corrected_tck;
+    };
+    Names names_for(ByteView atr) const;
 
     const std::vector<CardListEntry>& entries() const { return entries_; }
     size_t unsupported_patterns() const;

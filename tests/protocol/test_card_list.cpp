@@ -183,3 +183,40 @@ TEST_CASE("the installed smartcard_list.txt: every pattern understood, matches a
     MESSAGE(compared, " comparisons with std::regex, ", matches, " matches");
     CHECK(matches >= entries.size());
 }
+
+TEST_CASE("names_for: an ATR with a wrong TCK is still searched, then with its TCK corrected") {
+    // ISO 7816-3 §8.2.5: TCK makes T0..TCK XOR to 00; 3B9513810180 73FF0100 needs 0B.
+    const CardList list = CardList::parse(
+        "3B 95 13 81 01 80 73 FF 01 00 0B\n"
+        "\tvsmartcard - iso7816 (correct TCK)\n"
+        "\n"
+        "3B 95 13 81 01 80 73 FF 01 01 00\n"
+        "\tcard that sends a wrong TCK, listed as sent\n");
+    struct Case {
+        const char* atr;
+        const char* name;          // nullptr: no name
+        const char* corrected;     // the corrected TCK, nullptr when matched as given
+    } cases[] = {
+        {"3B9513810180 73FF01000B", "vsmartcard - iso7816 (correct TCK)", nullptr},
+        {"3B9513810180 73FF01000C", "vsmartcard - iso7816 (correct TCK)", "0B"},  // mangled TCK
+        {"3B9513810180 73FF010100", "card that sends a wrong TCK, listed as sent", nullptr},
+        {"3B9513810180 73FF010200", nullptr, nullptr},  // wrong TCK, nothing with the right one either
+    };
+    for (const Case& c : cases) {
+        CAPTURE(std::string(c.atr));
+        const CardList::Names n = list.names_for(hex(c.atr));
+        if (!c.name) {
+            CHECK(n.descriptions.empty());
+            CHECK_FALSE(n.corrected_tck);
+            continue;
+        }
+        REQUIRE(n.descriptions.size() == 1);
+        CHECK(n.descriptions.front() == c.name);
+        if (c.corrected) {
+            REQUIRE(n.corrected_tck);
+            CHECK(hex2(*n.corrected_tck) == c.corrected);
+        } else {
+            CHECK_FALSE(n.corrected_tck);
+        }
+    }
+}
