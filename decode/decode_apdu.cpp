@@ -62,15 +62,47 @@ std::vector<std::string> tlv_text(const std::vector<TlvLine>& lines) {
     return out;
 }
 
+// The response lines and fields of an exchange whose command was given with its
+// response: "response", "sw", "sw_class", "sw_meaning", "response_tlv".
+void add_response(Decoded& d, const DecodedExchange& x) {
+    Json& j = d.json;
+    j["response"] = to_hex(x.response);
+    d.lines.push_back(field("Response", x.response.empty() ? "(empty)" : to_hex_spaced(x.response)));
+    if (!x.sw) {
+        d.malformed = true;
+        d.lines.push_back(field("Error", "a response ends with SW1 SW2"));
+        j["sw"] = nullptr;
+        return;
+    }
+    std::vector<std::string> tlv = tlv_text(x.response_tlv);
+    if (!tlv.empty()) tlv_field(d.lines, "BER-TLV", tlv);
+    j["response_tlv"] = tlv.empty() ? Json(nullptr) : Json(tlv);
+    if (!x.response_fields.empty()) tlv_field(d.lines, "Fields", x.response_fields);
+    j["response_fields"] = x.response_fields.empty() ? Json(nullptr) : Json(x.response_fields);
+    d.lines.push_back(field("SW " + sw_hex(*x.sw), std::string(sw_class_name(x.sw_meaning.cls)) + ": " + x.sw_meaning.text));
+    j["sw"] = sw_hex(*x.sw);
+    j["sw_class"] = sw_class_name(x.sw_meaning.cls);
+    j["sw_meaning"] = x.sw_meaning.text;
+}
+
 }  // namespace
 
-Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
+ApduSession::ApduSession(AppletKind applet) : decoder_(decoder_for(applet)) {}
+
+Decoded decode_command_apdu(ByteView bytes, AppletKind applet) { return ApduSession(applet).command(bytes); }
+
+Decoded ApduSession::command(ByteView bytes, std::optional<ByteView> response) {
     Decoded d;
     Json& j = d.json;
     j["apdu"] = to_hex(bytes);
     d.lines.push_back(field("APDU", bytes.empty() ? "(empty)" : to_hex_spaced(bytes)));
-    ApduDecoder decoder = decoder_for(applet);
-    DecodedExchange x = decoder.feed(bytes, {}, 1);
+    const uint8_t channel = bytes.empty() ? 0 : decode_cla(bytes[0]).channel;
+    const AppletKind applet = decoder_.applet(channel);
+    const std::string context = applet == AppletKind::Unknown ? std::string() : to_hex(decoder_.selected_aid(channel));
+    DecodedExchange x = decoder_.feed(bytes, response.value_or(ByteView()), ++seq_);
+    // No response given: a SELECT by DF name is taken to have succeeded.
+    if (!response && x.parse.ok() && x.ins_name == "SELECT" && x.parse.apdu->p1 == 0x04 && x.parse.apdu->nc)
+        decoder_.assume_selected(x.parse.apdu->data(bytes), x.channel);
     const CommandParse& parse = x.parse;
     j["ok"] = parse.ok();
     j["error"] = parse.ok() ? Json(nullptr) : Json(parse.message());
@@ -90,11 +122,15 @@ Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
     j["cla_text"] = describe_cla(cla);
     j["ins"] = hex2(ins);
     j["ins_name"] = x.ins_name;
-    j["ins_table"] = applet_kind_name(x.ins.table);
+    j["ins_table"] = x.ins.known() ? Json(ins_table_name(x.ins)) : Json(nullptr);
     j["p1"] = hex2(p1);
     j["p2"] = hex2(p2);
     j["params"] = params;
+    // The context the command was decoded in: --applet, or what an earlier
+    // line selected.
     j["applet"] = applet == AppletKind::Unknown ? Json(nullptr) : Json(applet_kind_name(applet));
+    if (applet != AppletKind::Unknown)
+        d.lines.push_back(field("Applet", std::string(applet_kind_name(applet)) + " (selected " + context + ")"));
     j["secret"] = x.secret_rule ? Json(x.secret_rule->what) : Json(nullptr);
     if (!parse.ok()) return d;
 
@@ -131,7 +167,11 @@ Decoded decode_command_apdu(ByteView bytes, AppletKind applet) {
     std::vector<std::string> tlv = tlv_text(x.command_tlv);
     if (!tlv.empty()) tlv_field(d.lines, "BER-TLV", tlv);
     j["tlv"] = tlv.empty() ? Json(nullptr) : Json(tlv);
+    // Fields the command set fixes (PDOL values of GET PROCESSING OPTIONS, PUT KEY...).
+    if (!x.data_fields.empty()) tlv_field(d.lines, "Fields", x.data_fields);
+    j["fields"] = x.data_fields.empty() ? Json(nullptr) : Json(x.data_fields);
     if (x.secret_rule) d.lines.push_back(field("Secret", std::string(x.secret_rule->what) + " (shown as given)"));
+    if (response) add_response(d, x);
     return d;
 }
 

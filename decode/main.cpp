@@ -33,7 +33,20 @@ std::optional<std::string> read_file(const std::string& path) {
 // One input decoded, or the one-line reason it could not be.
 using Outcome = std::variant<Decoded, std::string>;
 
-Outcome decode_one(const Options& o, const std::string& text, const CardList* cards) {
+// `apdu` input may give the response after "=>": "00A4040006D27600012401 => 6A82".
+Outcome decode_apdu_line(ApduSession& session, const std::string& text) {
+    const size_t arrow = text.find("=>");
+    HexParse command = parse_hex(text.substr(0, arrow));
+    if (!command.ok()) return "bad hex: " + command.error->message;
+    if (command.bytes.empty()) return std::string("no bytes given");
+    if (arrow == std::string::npos) return session.command(command.bytes);
+    HexParse response = parse_hex(text.substr(arrow + 2));
+    if (!response.ok()) return "bad hex in the response: " + response.error->message;
+    return session.command(command.bytes, ByteView(response.bytes));
+}
+
+Outcome decode_one(const Options& o, const std::string& text, const CardList* cards, ApduSession& session) {
+    if (o.command == Command::Apdu) return decode_apdu_line(session, text);
     if (o.command == Command::Rv) {
         std::istringstream words(text);
         std::string value, more;
@@ -48,7 +61,7 @@ Outcome decode_one(const Options& o, const std::string& text, const CardList* ca
     if (!hex.ok()) return "bad hex: " + hex.error->message;
     if (hex.bytes.empty()) return std::string("no bytes given");
     switch (o.command) {
-    case Command::Apdu: return decode_command_apdu(hex.bytes, o.applet);
+    case Command::Apdu: break;  // above
     case Command::Response: return decode_response_apdu(hex.bytes, o.applet);
     case Command::Sw:
         if (hex.bytes.size() != 2)
@@ -105,8 +118,10 @@ int main(int argc, char** argv) {
 
     int status = kExitOk;
     bool first = true;
+    // One session for the whole batch: the applet context carries from line to line.
+    ApduSession session(o.applet);
     for (const std::string& input : inputs) {
-        Outcome out = decode_one(o, input, have_cards ? &cards : nullptr);
+        Outcome out = decode_one(o, input, have_cards ? &cards : nullptr, session);
         if (const std::string* error = std::get_if<std::string>(&out)) {
             status = kExitUsage;
             if (o.from_stdin && o.json) {

@@ -65,7 +65,21 @@ bool listed(std::span<const InsRow> rows, AppletKind table, uint8_t ins) {
     return std::any_of(rows.begin(), rows.end(), [&](const InsRow& r) { return r.table == table && r.ins == ins; });
 }
 
-constexpr uint8_t kSelect = 0xA4, kManageChannel = 0x70;
+constexpr uint8_t kSelect = 0xA4, kManageChannel = 0x70, kGenerateAc = 0xAE;
+
+// The EMV data object lists a response shows (FCI: PDOL; records: CDOL1,
+// CDOL2, DDOL), kept for the commands that fill them in.
+void keep_emv_lists(EmvLists& lists, ByteView data) {
+    const TlvParse p = parse_ber_tlv(data, kMaxTlvDepth);
+    if (!p.ok()) return;
+    for (const TlvNode& n : p.nodes) {
+        const ByteView v = data.subspan(n.value_offset, n.length);
+        if (n.tag == 0x9F38) lists.pdol.assign(v.begin(), v.end());
+        if (n.tag == 0x8C) lists.cdol1.assign(v.begin(), v.end());
+        if (n.tag == 0x8D) lists.cdol2.assign(v.begin(), v.end());
+        if (n.tag == 0x9F49) lists.ddol.assign(v.begin(), v.end());
+    }
+}
 constexpr uint8_t kByDfName = 0x04;
 
 bool named_as(const InsName& name, uint8_t ins, uint8_t expected, std::string_view command) {
@@ -261,6 +275,10 @@ void ApduDecoder::decode_command(DecodedExchange& d, Exchange& x) {
             const TlvParse tlv = parse_ber_tlv(data, kMaxTlvDepth, encapsulating_tags(ch.applet));
             d.command_tlv = tlv_lines(data, tlv, ch.applet);
         }
+        // The field describers show no secret bytes (PUT KEY: key lengths and
+        // check values only); VERIFY and the like have none.
+        if (a->nc) d.data_fields = command_data_fields(*a, a->data(command), d.ins, ch.applet, ch.emv);
+        if (named_as(d.ins, x.ins, kGenerateAc, "GENERATE AC")) ++ch.emv.generate_ac_count;
     }
     x.select_by_name = x.apdu && named_as(d.ins, x.ins, kSelect, "SELECT") && x.apdu->p1 == kByDfName;
     if (x.select_by_name) d.application = find_aid(x.apdu->data(command));
@@ -336,7 +354,7 @@ void ApduDecoder::update_channel(DecodedExchange& d, Exchange& x) {
     if (x.more_data) {
         ch.response = continued_response
                           ? std::move(*x.response_origin)
-                          : PendingResponse{x.seq, d.ins_name, ch.applet, x.select_by_name,
+                          : PendingResponse{x.seq, d.ins_name, x.ins, d.ins, ch.applet, x.select_by_name,
                                             listed(kRawResponse, d.ins.table, x.ins), Bytes(r.data.begin(), r.data.end())};
     }
     if (d.cla.layout_known && d.cla.chaining && *r.sw == 0x9000)
@@ -357,6 +375,11 @@ void ApduDecoder::decode_response_data(DecodedExchange& d, const Exchange& x) {
     if (!raw && !data.empty())
         d.response_tlv =
             tlv_lines(data, parse_ber_tlv(data, kMaxTlvDepth, encapsulating_tags(x.data_context)), x.data_context);
+    if (data.empty()) return;
+    const uint8_t ins = chained_response ? x.response_origin->ins : x.ins;
+    const InsName& name = chained_response ? x.response_origin->name : d.ins;
+    d.response_fields = response_data_fields(ins, name, x.data_context, data);
+    if (x.data_context == AppletKind::Emv && !raw) keep_emv_lists(x.channel->emv, data);
 }
 
 }  // namespace pcscspy

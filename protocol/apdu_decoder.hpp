@@ -14,6 +14,7 @@
 #include "protocol/apdu.hpp"
 #include "protocol/apdu_params.hpp"
 #include "protocol/ber_tlv.hpp"
+#include "protocol/command_data.hpp"
 #include "protocol/hex.hpp"
 #include "protocol/ins_names.hpp"
 #include "protocol/secrets.hpp"
@@ -65,6 +66,8 @@ struct DecodedExchange {
     SecretRange secret;               // command bytes to mask (may be empty)
     std::vector<TlvLine> command_tlv; // the data as BER-TLV, for commands whose data
                                       // is TLV and carries no secret
+    std::vector<std::string> data_fields;  // the data's fields where the command
+                                           // set fixes them (command_data.hpp)
 
     // Response.
     Bytes response;                   // as given: data then SW1 SW2
@@ -76,6 +79,7 @@ struct DecodedExchange {
     Bytes assembled_response;
     bool response_complete = false;   // a SW that ends the exchange (not 61XX)
     std::vector<TlvLine> response_tlv;  // complete response data as BER-TLV
+    std::vector<std::string> response_fields;  // its fixed fields (command_data.hpp)
 
     bool is_secret() const { return secret_rule != nullptr; }
     ByteView response_data() const;   // this response without SW1 SW2
@@ -112,6 +116,8 @@ private:
     struct PendingResponse {  // after 61XX
         uint64_t seq;
         std::string command;
+        uint8_t ins;
+        InsName name;
         AppletKind context;
         bool select_by_name;
         bool raw_data;  // its response data is not BER-TLV
@@ -135,6 +141,7 @@ private:
         std::optional<PendingResponse> response;
         std::optional<PendingChain> chain;
         std::optional<PendingRetry> retry;
+        EmvLists emv;  // the data object lists the selected EMV application showed
     };
 
     struct Exchange;  // feed()'s working state

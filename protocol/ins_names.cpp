@@ -9,6 +9,7 @@ namespace pcscspy {
 namespace {
 
 constexpr std::string_view kOdd = "odd INS: BER-TLV data field";
+constexpr std::string_view kInterindustryTableName = "ISO 7816";
 
 // ISO/IEC 7816-4:2013 table 4, with the commands of 7816-7 (SCQL), -8 and -9.
 constexpr Named kInterindustryIns[] = {
@@ -253,6 +254,12 @@ InsName name_instruction(AppletKind applet, uint8_t cla, uint8_t ins, uint8_t p1
             if (InsName n = look_up(convention, ins); n.known()) return n;
     }
     return look_up(AppletKind::Unknown, ins);
+}
+
+std::string_view ins_table_name(const InsName& name) {
+    if (!name.known()) return {};
+    if (name.table == AppletKind::Unknown) return kInterindustryTableName;
+    return applet_kind_name(name.table);
 }
 
 std::string ins_display_name(const InsName& name, uint8_t ins) {

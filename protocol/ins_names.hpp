@@ -40,6 +40,11 @@ struct InsName {
 // CALCULATE ALL with other P1 values).
 InsName name_instruction(AppletKind applet, uint8_t cla, uint8_t ins, uint8_t p1);
 
+// The name of the table that named the INS: "ISO 7816" for the inter-industry
+// one, the applet kind's name (applet_kind_name) for a command set's; empty
+// when no table knows the INS.
+std::string_view ins_table_name(const InsName& name);
+
 // The name to show: the entry's name, or "INS XX" when no table knows it.
 std::string ins_display_name(const InsName& name, uint8_t ins);
 

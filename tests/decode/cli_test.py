@@ -83,6 +83,21 @@ def atr():
         expect_in("Card: not in the card list", out)
     finally:
         os.unlink(f.name)
+    # A wrong TCK is flagged (exit 1) and the list still searched: as given, then
+    # with the TCK corrected (ISO 7816-3 §8.2.5).
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("3B 95 13 81 01 80 73 FF 01 00 0B\n\tRight TCK\n\n3B 95 13 81 01 80 73 FF 01 01 00\n\tWrong TCK as sent\n")
+    try:
+        rc, out, _ = run("atr", "--card-list", f.name, "3B951381018073FF01000C")
+        expect(rc == 1, f"exit status {rc}", out)
+        expect_in("Error: invalid TCK 0C, expected 0B", out)
+        expect_in("Card (from the card list, with the TCK corrected to 0B):\n  Right TCK", out)
+        rc, out, _ = run("atr", "--card-list", f.name, "3B951381018073FF010100")
+        expect_in("Card (from the card list):\n  Wrong TCK as sent", out)
+        j = expect_json(run("atr", "--json", "--card-list", f.name, "3B951381018073FF01000C")[1])
+        expect(j["cards"] == ["Right TCK"] and j["cards_tck_corrected"] == "0B", "TCK corrected", json.dumps(j))
+    finally:
+        os.unlink(f.name)
     if os.path.exists("/usr/share/pcsc/smartcard_list.txt"):
         rc, out, _ = run("atr", "3B951381018073FF01000B")
         expect_in("vsmartcard - iso7816 (Other)", out)
@@ -113,7 +128,13 @@ def apdu():
     j = expect_json(run("apdu", "--json", "--applet", "openpgp", "00 47 81 00 02 B6 00 00")[1])
     expect(j["ins_table"] == "OpenPGP" and j["applet"] == "OpenPGP", "OpenPGP context", json.dumps(j))
     j = expect_json(run("apdu", "--json", "00 47 81 00 02 B6 00 00")[1])
-    expect(j["ins_table"] == "unknown" and j["applet"] is None, "no context", json.dumps(j))
+    # Plain ISO commands say which table named them (ISO 7816-4 table 4); an INS
+    # no table knows has none.
+    expect(j["ins_table"] == "ISO 7816" and j["applet"] is None, "no context", json.dumps(j))
+    j = expect_json(run("apdu", "--json", "00 B0 00 00 10")[1])
+    expect(j["ins_table"] == "ISO 7816" and j["ins_name"] == "READ BINARY", "READ BINARY", json.dumps(j))
+    j = expect_json(run("apdu", "--json", "00 77 00 00")[1])
+    expect(j["ins_table"] is None and j["ins_name"] == "INS 77", "unknown INS", json.dumps(j))
     rc, out, _ = run("apdu", "00B0000010")
     expect_in("Case        2 short: Le = 10 (Ne = 16)", out)
     # Inconsistent Lc: decoded, reported, exit 1.
@@ -217,9 +238,37 @@ def stdin_batch():
     expect(rc == 2, "'-' and inputs together", out)
 
 
+def stdin_session():
+    # A batch of APDUs keeps the applet context from line to line, as a session:
+    # after the SELECT of OpenPGP (no response given: taken as successful),
+    # VERIFY P2=81 is PW1 for signing (OpenPGP card 3.4 §7.2.2), with no --applet.
+    batch = ("00A4040006D27600012401\n"
+             "00200081 06 313233343536\n"
+             "00A4040007A0000003080000 => 6A82\n"    # answered 6A82: selects nothing
+             "00 47 81 00 02 B6 00 00\n")
+    rc, out, err = run("apdu", "--json", "-", stdin=batch)
+    expect(rc == 0, f"exit status {rc}", out + err)
+    lines = [expect_json(line) for line in out.splitlines()]
+    expect(len(lines) == 4, f"{len(lines)} objects", out)
+    expect(lines[0]["application"]["kind"] == "OpenPGP" and lines[0]["applet"] is None, "SELECT", out)
+    expect(lines[1]["applet"] == "OpenPGP" and lines[1]["params"].startswith("PW1 (signature) (81)"), "VERIFY", out)
+    # The status word in the terms of the application addressed (SP 800-73-4 part 2 §3.1.1).
+    expect(lines[2]["sw"] == "6A82" and lines[2]["sw_meaning"] == "Application or data object not found",
+           "failed SELECT", out)
+    expect(lines[3]["applet"] == "OpenPGP" and lines[3]["ins_table"] == "OpenPGP", "still OpenPGP", out)
+    # The same lines one process each: no context.
+    rc, out, _ = run("apdu", "--json", "00200081 06 313233343536")
+    j = expect_json(out)
+    expect(j["applet"] is None and j["params"].startswith("specific reference 1"), "alone: no context", out)
+    # Text: the context is shown.
+    rc, out, _ = run("apdu", "-", stdin="00A4040006D27600012401\n00200081 06 313233343536\n")
+    expect_in("Applet      OpenPGP (selected D27600012401)", out)
+    expect_in("Command     VERIFY: PW1 (signature) (81)", out)
+
+
 def bad_hex():
     for cmd, args in (("atr", ["3BZZ"]), ("apdu", ["00A4", "0"]), ("response", ["90 0"]), ("sw", ["6G00"]),
-                      ("atr", [":"]), ("apdu", ["0x"])):
+                      ("atr", [":"]), ("apdu", ["0x"]), ("apdu", ["00A4040000", "=>", "9Z"])):
         rc, out, err = run(cmd, *args)
         one_line_error(rc, out, err)
         expect(err.startswith("pcscspy-decode: "), "prefixed error", err)

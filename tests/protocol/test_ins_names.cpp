@@ -109,3 +109,26 @@ TEST_CASE("name_instruction: applet table, then class convention, then inter-ind
         if (n.known()) CHECK(n.table == c.table);
     }
 }
+
+TEST_CASE("ins_table_name: which table named the INS, also for plain ISO commands") {
+    struct Case {
+        AppletKind applet;
+        uint8_t cla, ins, p1;
+        const char* table;  // "" when no table knows the INS
+        const char* checked_against;
+    } cases[] = {
+        {AppletKind::Unknown, 0x00, 0xB0, 0x00, "ISO 7816", "ISO 7816-4 table 4 (READ BINARY)"},
+        {AppletKind::Unknown, 0x00, 0xA4, 0x04, "ISO 7816", "ISO 7816-4 table 4 (SELECT)"},
+        {AppletKind::Piv, 0x00, 0xA4, 0x04, "ISO 7816", "SELECT by DF name is always the runtime's"},
+        {AppletKind::Piv, 0x00, 0x87, 0x07, "PIV", "SP 800-73-4 part 2 §3.2.4"},
+        {AppletKind::OpenPgp, 0x00, 0x20, 0x00, "OpenPGP", "OpenPGP card 3.4 §7.2.2"},
+        {AppletKind::Unknown, 0x80, 0x50, 0x00, "GlobalPlatform", "GP Card Spec 2.3 §11.11 (class 80)"},
+        {AppletKind::Unknown, 0x80, 0xA8, 0x00, "EMV", "EMV Book 3 §6.5.8 (class 80)"},
+        {AppletKind::Cac, 0x80, 0x56, 0x00, "CAC", "OpenSC card-cac.c CAC_INS_GET_PROPERTIES"},
+        {AppletKind::Unknown, 0x00, 0x77, 0x00, "", "no table has INS 77"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(std::string(c.checked_against));
+        CHECK(ins_table_name(name_instruction(c.applet, c.cla, c.ins, c.p1)) == c.table);
+    }
+}
