@@ -176,6 +176,7 @@ void ApduDecoder::select_applet(Channel& ch, ByteView aid, ByteView fci) {
     // The FCI's DF name is the full AID when the SELECT gave a partial one.
     if (ByteView full = fci_df_name(fci); full.size() >= aid.size() && !full.empty()) aid = full;
     ch.aid.assign(aid.begin(), aid.end());
+    ch.emv = {};  // the lists belong to the application that showed them
     if (aid.empty()) {
         ch.applet = AppletKind::Unknown;
         ch.name = "default application";

@@ -111,6 +111,16 @@ TEST_CASE("EMV session: PDOL from the FCI names the GET PROCESSING OPTIONS data,
     CHECK(feed(plain, "80A8000002830000", "9000").data_fields == Lines{"83 Command template (0): empty (no PDOL data)"});
 }
 
+TEST_CASE("EMV session: selecting another application forgets the PDOL of the previous one") {
+    ApduDecoder dec;
+    feed(dec, "00A4040007A000000003101000", "6F11 8407A0000000031010 A506 9F38039F6604 9000");
+    CHECK(feed(dec, "80A8000006 8304 36000000 00", "9000").data_fields.size() == 3);  // 83, PDOL, TTQ
+    // Another application, with no PDOL of its own: its GPO data are not read with the first one's.
+    feed(dec, "00A4040007A000000004101000", "6F0B 8407A0000000041010 A500 9000");
+    CHECK(feed(dec, "80A8000006 8304 36000000 00", "9000").data_fields ==
+          Lines{"83 Command template (4)", "4 bytes of PDOL data (the PDOL was not seen in this session)"});
+}
+
 TEST_CASE("EMV session: format 2 response names 82 and 94 in the application's context") {
     ApduDecoder dec;
     feed(dec, "00A404000E325041592E5359532E444446303100", "6F10 840E325041592E5359532E4444463031 9000");
