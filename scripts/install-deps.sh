@@ -14,6 +14,7 @@ PACKAGES="
   python3-pyscard opensc pcsc-tools
   socat tmux procps time
   tshark gpg gpg-agent scdaemon
+  prometheus-cpp-dev prometheus systemd lintian
 "
 
 missing=""
