@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "monitor/app/headless_mode.hpp"
 #include "monitor/app/monitor_session.hpp"
 #include "monitor/app/options.hpp"
 #include "monitor/app/text_mode.hpp"
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
         return 0;
     }
 #ifndef PCSCSPY_HAVE_DASHBOARD
-    if (!o.text) {
+    if (!o.text && !o.headless) {
         std::cerr << "pcscspy-top: the live dashboard is not part of this build yet; use --text "
                      "(e.g. pcscspy-top --text, or pcscspy-top --replay F --text)\n";
         return 2;
@@ -66,10 +67,16 @@ int main(int argc, char** argv) {
     if (o.text && !o.summary) print = [&view](const SessionModel& m, const CallRecord& c, nlohmann::json* event) {
             view.print_call(m, c, event);
         };
+    // The endpoint's threads start after the session blocked its signals.
+    if (auto err = session.start_metrics()) {
+        std::cerr << "pcscspy-top: " << TerminalText::clean(*err) << "\n";
+        return 2;
+    }
     if (auto failure = session.start(print)) {
         std::cerr << "pcscspy-top: " << TerminalText::clean(failure->message) << "\n";
         return failure->exit_status;
     }
+    if (o.headless) return run_headless(session, std::cerr);
 #ifdef PCSCSPY_HAVE_DASHBOARD
     if (!o.text) return run_default_view(session);
 #endif

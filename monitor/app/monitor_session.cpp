@@ -10,6 +10,8 @@
 #include <chrono>
 #include <ctime>
 
+#include <prometheus/registry.h>
+
 #include "monitor/io/session_document.hpp"
 #include "protocol/card_list.hpp"
 #ifdef PCSCSPY_HAVE_EBPF
@@ -43,8 +45,9 @@ std::shared_ptr<const CardList> load_card_list() {
 
 ModelOptions model_options(const Options& o) {
     ModelOptions m;
-    // The text mode shows each call once and keeps none, unless a dump wants them.
-    m.history = o.text && !o.dump ? 0 : o.history;
+    // The text mode shows each call once and keeps none, unless a dump wants them;
+    // so does a headless service (its metrics and recording need no history).
+    m.history = (o.text || o.headless) && !o.dump ? 0 : o.history;
     m.card_list = load_card_list();
     return m;
 }
@@ -81,6 +84,19 @@ MonitorSession::~MonitorSession() {
     if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
+std::optional<std::string> MonitorSession::start_metrics() {
+    if (!options_.metrics || metrics_) return std::nullopt;
+    metrics_registry_ = std::make_shared<prometheus::Registry>();
+    metrics_ = std::make_unique<SessionMetrics>(*metrics_registry_, PCSCSPY_VERSION);
+    MetricsEndpoint::Result started = MetricsEndpoint::start(*options_.metrics, metrics_registry_);
+    if (!started.endpoint) {
+        metrics_.reset();
+        return started.error;
+    }
+    metrics_endpoint_ = std::move(started.endpoint);
+    return std::nullopt;
+}
+
 std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     on_call_ = std::move(on_call);
     // A command that cannot run is said before anything is made.
@@ -94,18 +110,26 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     }
     if (options_.replay) {
         CallSink sink = on_call_;
-        if (capture_)
+        if (capture_ || metrics_)
             sink = [this](const SessionModel& m, const CallRecord& c, nlohmann::json* event) {
-                capture_->add(m, c);
+                if (capture_) capture_->add(m, c);
+                if (metrics_) metrics_->on_call(m, c);
                 if (on_call_) on_call_(m, c, event);
             };
-        replay_report_ = replay_file(*options_.replay, model_, sink);
-        if (!replay_report_->error.empty()) return StartFailure{replay_report_->error, 2};
+        // Several files (a rotated recording, oldest first) are one session.
+        for (const std::string& file : options_.replay_files) {
+            ReplayReport r = replay_file(file, model_, sink);
+            if (!r.error.empty()) return StartFailure{r.error, 2};
+            if (r.is_document && options_.replay_files.size() > 1)
+                return StartFailure{file + " is a session document: only recordings can be replayed several at a time", 2};
+            if (!replay_report_ || !r.clean()) replay_report_ = std::move(r);
+        }
+        if (metrics_) metrics_->refresh(model_);
         return std::nullopt;
     }
     socket_path_ = socket_path_in_force(options_.socket);
     if (options_.record) {
-        Recorder::Result rec = Recorder::open(*options_.record);
+        Recorder::Result rec = Recorder::open(*options_.record, options_.record_rotate);
         if (!rec.recorder) return StartFailure{rec.error};
         recorder_.emplace(std::move(*rec.recorder));
     }
@@ -168,6 +192,7 @@ IngestResult MonitorSession::apply_line(std::string_view line) {
     if (recorder_) recorder_->write_line(line);
     IngestResult r = ingest_and_notify(model_, line, on_call_);
     if (r.call && capture_) capture_->add(model_, *r.call);
+    if (r.call && metrics_) metrics_->on_call(model_, *r.call);
     return r;
 }
 
@@ -217,8 +242,13 @@ bool MonitorSession::pump(int timeout_ms) {
         }
 #endif
     }
-    if (recorder_ && !recorder_->flush() && !recorder_->error().empty()) {
-        warnings_.push_back(recorder_->error());
+    if (recorder_ && !recorder_->flush() && !recorder_failed_) {
+        recorder_failed_ = true;
+        warnings_.push_back(recorder_->error() + " (the session goes on; lines not recorded are counted)");
+    }
+    if (metrics_) {
+        metrics_->refresh(model_);
+        if (recorder_) metrics_->set_recording(recorder_->rotations(), recorder_->unwritten_lines());
     }
     if (capture_ && !capture_->flush()) warnings_.push_back(capture_->error());
 #ifdef PCSCSPY_HAVE_EBPF
@@ -298,7 +328,10 @@ std::vector<std::string> MonitorSession::finish() {
         system_capture_.reset();
     }
 #endif
-    if (recorder_ && !recorder_->flush()) problems.push_back(recorder_->error());
+    if (recorder_ && !recorder_->flush() && !recorder_failed_) problems.push_back(recorder_->error());
+    if (recorder_ && recorder_->unwritten_lines())
+        problems.push_back(std::to_string(recorder_->unwritten_lines()) + " event lines could not be written to " +
+                           recorder_->path() + " (" + recorder_->error() + ")");
     if (capture_) {
         // A capture that failed makes the exit status non-zero; said once.
         capture_->flush();
@@ -308,6 +341,10 @@ std::vector<std::string> MonitorSession::finish() {
         }
     }
     model_.finish();
+    if (metrics_) {
+        metrics_->refresh(model_);
+        if (recorder_) metrics_->set_recording(recorder_->rotations(), recorder_->unwritten_lines());
+    }
     if (options_.dump)
         if (auto err = dump_to(*options_.dump)) problems.push_back(*err);
     return problems;

@@ -15,6 +15,8 @@
 #include "monitor/io/apdu_capture.hpp"
 #include "monitor/io/recorder.hpp"
 #include "monitor/io/replay.hpp"
+#include "monitor/metrics/metrics_endpoint.hpp"
+#include "monitor/metrics/session_metrics.hpp"
 #include "monitor/model/session_model.hpp"
 #include "monitor/server/event_server.hpp"
 
@@ -39,6 +41,11 @@ public:
     // poll_fd()); call before starting other threads.
     explicit MonitorSession(Options options);
     ~MonitorSession();
+
+    // --metrics: starts the endpoint (before start(), so that replayed calls are
+    // counted too). On failure (the port is taken...) returns a one-line error.
+    std::optional<std::string> start_metrics();
+    std::string metrics_url() const { return metrics_endpoint_ ? metrics_endpoint_->url() : std::string(); }
 
     // Replays the file, or opens the socket (and the recording), starts the
     // system-wide capture and launches the command. Calls go to `on_call` as
@@ -102,6 +109,10 @@ private:
     std::string capture_notice_;
     std::optional<Recorder> recorder_;
     std::optional<ApduCapture> capture_;  // --pcap
+    bool recorder_failed_ = false;  // its first error is a warning, the next ones are counted
+    std::shared_ptr<prometheus::Registry> metrics_registry_;
+    std::unique_ptr<SessionMetrics> metrics_;
+    std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
     std::optional<ReplayReport> replay_report_;
     std::string socket_path_;
     std::optional<LaunchedCommand> command_;

@@ -26,6 +26,7 @@ constexpr FlagOption kFlagOptions[] = {
     {"--brief", &Options::brief},
     {"--no-color", &Options::no_color},   {"--diffable", &Options::diffable}, {"--show-secrets", &Options::show_secrets},
     {"--help", &Options::help},           {"-h", &Options::help},             {"--version", &Options::version},
+    {"--headless", &Options::headless},
 };
 
 // "12,345": positive process ids, added to `pids`.
@@ -89,7 +90,8 @@ OptionsParse parse_options(int argc, const char* const* argv) {
                     r.error = std::string(name) + " needs a non-empty value";
                     return r;
                 }
-                o.*v.field = std::move(*val);
+                if (name == "--replay") o.replay_files.push_back(*val);
+                if (name != "--replay" || !o.replay) o.*v.field = std::move(*val);
             }
         if ((name == "--attach" || name == "--no-attach") && !has_inline) {
             known = true;
@@ -107,6 +109,18 @@ OptionsParse parse_options(int argc, const char* const* argv) {
             if (!val) return r;
             if (auto err = parse_pids(*val, o.pids)) {
                 r.error = *err;
+                return r;
+            }
+        }
+        if (name == "--metrics" || name == "--record-rotate") {
+            known = true;
+            auto val = value();
+            if (!val) return r;
+            std::string err;
+            if (name == "--metrics") o.metrics = parse_metrics_address(*val, &err);
+            else o.record_rotate = parse_rotation_policy(*val, &err);
+            if (!err.empty()) {
+                r.error = err;
                 return r;
             }
         }
@@ -136,6 +150,8 @@ OptionsParse parse_options(int argc, const char* const* argv) {
     else if (o.command_log && o.command.empty()) r.error = "--command-log needs a command (-- CMD)";
     else if (o.replay && o.attach == AttachMode::Required) r.error = "--replay reads a file: it cannot also --attach";
     else if (o.replay && !o.pids.empty()) r.error = "--pid chooses among live processes: it does not filter a --replay";
+    else if (o.headless && o.text) r.error = "--headless prints nothing: it cannot also be --text";
+    else if (o.record_rotate && !o.record) r.error = "--record-rotate needs --record F";
     return r;
 }
 
@@ -149,8 +165,12 @@ std::string usage_text() {
            "  --text              no dashboard: print decoded calls as they arrive\n"
            "  --brief             with --text: one line per call\n"
            "  --summary           with --text: print only the tables at the end\n"
-           "  --replay F          read a recording or a dump instead of listening\n"
+           "  --replay F          read a recording or a dump instead of listening; several\n"
+           "                      --replay options read several recordings in that order\n"
            "  --record F          also append every raw event line to F (mode 0600)\n"
+           "  --record-rotate SIZE[,KEEP]\n"
+           "                      rotate F at SIZE bytes (K, M, G) into F.1 ... F.KEEP\n"
+           "                      (default KEEP 5)\n"
            "  --dump F            at exit, write the session document to F\n"
            "  --pcap F            also write the APDU exchanges to F as a pcapng capture\n"
            "                      (Wireshark and tshark decode them as ISO 7816)\n"
@@ -166,6 +186,10 @@ std::string usage_text() {
            "                      the default when permitted; with --attach, required\n"
            "  --no-attach         only the programs traced through the socket\n"
            "  --pid PID[,PID...]  show only these processes\n"
+           "  --headless          no screen, no text: collect until SIGTERM/SIGINT (a service)\n"
+           "  --metrics [ADDR:]PORT\n"
+           "                      Prometheus endpoint /metrics (default address 127.0.0.1;\n"
+           "                      port 0: any free port, said at start)\n"
            "  -- CMD [ARGS]       also launch CMD under the interposer on this socket\n"
            "  --help, --version\n"
            "\n"

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "monitor/io/rotating_file.hpp"
+#include "monitor/metrics/metrics_endpoint.hpp"
 #include "monitor/model/session_model.hpp"
 
 namespace pcscspy {
@@ -21,7 +23,8 @@ struct Options {
     bool text = false;                  // --text
     bool summary = false;               // --summary: text mode without the calls, only the tables
     bool brief = false;                 // --brief: text mode, one line per call
-    std::optional<std::string> replay;  // --replay F
+    std::optional<std::string> replay;  // --replay F (the first one given)
+    std::vector<std::string> replay_files;  // every --replay F, read in this order
     std::optional<std::string> record;  // --record F
     std::optional<std::string> dump;    // --dump F
     std::optional<std::string> pcap;    // --pcap F: the APDU exchanges as a pcapng capture
@@ -34,6 +37,9 @@ struct Options {
     std::vector<std::string> command;   // -- CMD [ARGS]
     AttachMode attach = AttachMode::WhenPermitted;  // --attach / --no-attach
     std::set<int64_t> pids;             // --pid PID[,PID...]: only these processes
+    bool headless = false;              // --headless: no screen, no text (a service)
+    std::optional<MetricsAddress> metrics;       // --metrics [ADDR:]PORT
+    std::optional<RotationPolicy> record_rotate;  // --record-rotate SIZE[,KEEP]
     bool help = false;
     bool version = false;
 };

@@ -13,8 +13,18 @@ namespace {
 constexpr size_t kFlushAt = 256 * 1024;
 }
 
-Recorder::Result Recorder::open(const std::string& path) {
+Recorder::Result Recorder::open(const std::string& path, std::optional<RotationPolicy> rotation) {
     Result r;
+    if (rotation) {
+        RotatingFile::Result f = RotatingFile::open(path, *rotation);
+        if (!f.file) {
+            r.error = f.error;
+            return r;
+        }
+        r.recorder.emplace(Recorder(-1, path));
+        r.recorder->rotating_.emplace(std::move(*f.file));
+        return r;
+    }
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         r.error = "cannot open the recording " + path + ": " + std::strerror(errno);
@@ -33,9 +43,9 @@ Recorder::Result Recorder::open(const std::string& path) {
 }
 
 Recorder::~Recorder() {
-    if (fd_ < 0) return;
+    if (fd_ < 0 && !rotating_) return;
     flush();
-    ::close(fd_);
+    if (fd_ >= 0) ::close(fd_);
 }
 
 void Recorder::write_line(std::string_view line) {
@@ -46,6 +56,12 @@ void Recorder::write_line(std::string_view line) {
 }
 
 bool Recorder::flush() {
+    if (rotating_) {
+        uint64_t lost = rotating_->write_lines(buffer_);
+        buffer_.clear();
+        if (lost) error_ = rotating_->error();
+        return lost == 0;
+    }
     size_t done = 0;
     while (done < buffer_.size()) {
         ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);

@@ -128,3 +128,28 @@ TEST_CASE("--pid takes process ids separated by commas, and may be repeated") {
     CHECK(parse({"--pid"}).error);
     CHECK(parse({"--replay", "f", "--pid", "1"}).error);
 }
+
+TEST_CASE("the options of many machines: --headless, --metrics, --record-rotate, several --replay") {
+    OptionsParse p = parse({"--headless", "--metrics", "9464", "--record", "/var/log/pcscspy/events.ndjson",
+                            "--record-rotate=64M,10"});
+    REQUIRE_FALSE(p.error);
+    CHECK(p.options.headless);
+    CHECK(p.options.metrics == MetricsAddress{"127.0.0.1", 9464});
+    CHECK(p.options.record_rotate == RotationPolicy{64u << 20, 10});
+    CHECK(parse({"--metrics", "0.0.0.0:9100", "--text"}).options.metrics == MetricsAddress{"0.0.0.0", 9100});
+
+    Options r = parse({"--replay", "f.2", "--replay", "f.1", "--replay=f", "--text"}).options;
+    CHECK(r.replay == "f.2");
+    CHECK(r.replay_files == std::vector<std::string>{"f.2", "f.1", "f"});
+
+    for (auto args : std::vector<std::vector<const char*>>{{"--headless", "--text"},
+                                                           {"--record-rotate", "1M"},
+                                                           {"--record", "r", "--record-rotate", "1"},
+                                                           {"--metrics", "localhost:80"},
+                                                           {"--metrics"}}) {
+        OptionsParse bad = parse(args);
+        CAPTURE(args.front());
+        REQUIRE(bad.error);
+        CHECK(bad.error->find("--") != std::string::npos);
+    }
+}
