@@ -47,7 +47,7 @@ public:
             p.ts_us = 1764030000000000 + i * 1000;
             p.ctx = 0x1000000 + i;
             p.card = 0x2000000 + i;
-            p.reader = "Virtual PCD 00 0" + std::to_string(i % 4);
+            p.reader = "Virtual PCD 00 " + std::string(i % o_.readers < 10 ? "0" : "") + std::to_string(i % o_.readers);
             ps.push_back(p);
         }
         std::uniform_int_distribution<int> pick(0, o_.processes - 1);

@@ -16,6 +16,7 @@ namespace pcscspy::bench {
 struct SyntheticOptions {
     uint64_t events = 1'000'000;
     int processes = 64;
+    int readers = 4;  // "Virtual PCD 00 00" ... (processes share them round-robin)
     uint64_t seed = 42;
 };
 
