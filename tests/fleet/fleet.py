@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,8 +79,13 @@ class Monitor:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            # Where it hangs, when gdb is there to say.
+            where = "gdb not installed"
+            if shutil.which("gdb"):
+                where = subprocess.run(["gdb", "-batch", "-p", str(self.proc.pid), "-ex", "thread apply all bt 8"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
             self.proc.kill()
-            fail(f"pcscspy-top did not end within {timeout} s of signal {sig}")
+            fail(f"pcscspy-top did not end within {timeout} s of signal {sig}; stderr: {self.stderr()}; where: {where}")
         out = self.proc.stdout.read()
         if out:
             fail(f"--headless printed on stdout: {out[:200]!r}")

@@ -63,7 +63,7 @@ try:
     reader = os.environ.get("PCSCSPY_TESTBED_READER", "Virtual PCD 00 00")
     fleet.traced(run, os.path.join(runtime, "socket"), ["opensc-tool", "-r", reader, "-a"])
     metrics = fleet.quiet_session(monitor)
-    if fleet.total(metrics, "pcscspy_calls_total", function="SCardTransmit") < 1:
+    if fleet.total(metrics, "pcscspy_calls_total", function="SCardConnect") < 1:
         fleet.fail("the traced opensc-tool's calls are not in the metrics")
     status = monitor.stop()
 finally:
