@@ -25,7 +25,7 @@ d = fleet.workdir()
 first = fleet.Monitor(top, ["--socket", os.path.join(d, "a", "socket"), "--metrics", "127.0.0.1:0"], d, "first")
 try:
     port = first.url.split(":")[2].split("/")[0]
-    second = subprocess.run([top, "--headless", "--socket", os.path.join(d, "b", "socket"), "--metrics", port],
+    second = subprocess.run([top, "--headless", "--no-attach", "--socket", os.path.join(d, "b", "socket"), "--metrics", port],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
     if second.returncode != 2:
         fleet.fail(f"a taken metrics port: exit status {second.returncode}, not 2 ({second.stderr})")
@@ -45,7 +45,7 @@ if os.geteuid() != 0 or subprocess.run(["unshare", "-m", "true"], stderr=subproc
 # 2. A read-only folder for the recording.
 ro = os.path.join(d, "ro")
 os.makedirs(ro)
-r = subprocess.run(["unshare", "-m", "sh", "-c", 'mount -t tmpfs -o ro,size=64k tmpfs "$1" && exec "$2" --headless '
+r = subprocess.run(["unshare", "-m", "sh", "-c", 'mount -t tmpfs -o ro,size=64k tmpfs "$1" && exec "$2" --headless --no-attach '
                     '--socket "$3" --record "$1/events.ndjson" --record-rotate 16K,10', "sh", ro, top,
                     os.path.join(d, "ro-run", "socket")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                    timeout=30)
@@ -61,7 +61,7 @@ err_path = os.path.join(d, "full.err")
 # The tmpfs exists only in the monitor's mount namespace: the shell there copies
 # the files out once the monitor has ended.
 script = '''mount -t tmpfs -o size=64k,mode=700 tmpfs "$1" || exit 99
-"$2" --headless --socket "$3" --record "$1/events.ndjson" --record-rotate 16K,100 --metrics 127.0.0.1:0 &
+"$2" --headless --no-attach --socket "$3" --record "$1/events.ndjson" --record-rotate 16K,100 --metrics 127.0.0.1:0 &
 echo $! > "$4/pid"
 wait $!
 echo $? > "$4/status"

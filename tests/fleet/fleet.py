@@ -45,13 +45,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def pinned(args):
+    """The monitor's arguments with its scope pinned to the test's own socket:
+    as root the system-wide capture would also show the programs of the tests
+    running beside this one (ctest -j2)."""
+    return args if "--attach" in args or "--no-attach" in args else ["--no-attach", *args]
+
+
 class Monitor:
     """pcscspy-top --headless ARGS..., its stderr in a file; the start line read."""
 
     def __init__(self, top, args, workdir, name="monitor"):
         self.err_path = os.path.join(workdir, name + ".err")
         self.err = open(self.err_path, "w")
-        self.proc = subprocess.Popen([top, "--headless", *args], stdout=subprocess.PIPE, stderr=self.err,
+        self.proc = subprocess.Popen([top, "--headless", *pinned(args)], stdout=subprocess.PIPE, stderr=self.err,
                                      stdin=subprocess.DEVNULL)
         self.start_line = wait_for("the start line of pcscspy-top", self._start_line, timeout=20)
         m = re.search(r"metrics at (http://\S+/metrics)", self.start_line)
