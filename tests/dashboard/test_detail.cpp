@@ -98,6 +98,22 @@ TEST_CASE("detail: a SELECT's response is shown as BER-TLV") {
     CHECK(text.find("2PAY.SYS.DDF01") != std::string::npos);
 }
 
+TEST_CASE("detail: a command's data fields are named in the selected application's terms") {
+    Dashboard d;
+    d.feed(Events::hello(1, 1'000'000, "/bin/pay"));
+    d.feed(Events::establish(1, 1'000'100, 1, 7));
+    d.feed(Events::connect(1, 1'000'200, 2, 7, "R", 70));
+    // SELECT of an EMV application whose FCI holds a PDOL (9F66, 4 bytes), then its GPO.
+    d.feed(Events::transmit(1, 1'000'300, 3, 70, "R", "00A4040007A000000003101000",
+                            "6F118407A0000000031010A5069F38039F66049000"));
+    d.feed(Events::transmit(1, 1'000'400, 4, 70, "R", "80A800000683043600000000", "80061980080101009000"));
+    std::string text = text_of(detail_lines(d.model, d.model.calls().back(), false, d.glyphs));
+    CHECK(text.find("Fields") != std::string::npos);
+    CHECK(text.find("PDOL 9F6604:") != std::string::npos);
+    CHECK(text.find("Terminal transaction qualifiers (TTQ) (4): 36000000") != std::string::npos);
+    CHECK(text.find("Application interchange profile (AIP) (2): 1980") != std::string::npos);
+}
+
 TEST_CASE("detail: names from a hostile program reach the lines as visible escapes") {
     Dashboard d;
     const std::string reader = "Evil\x1b[2J\x1b]52;c;cHduZWQ=\x07 Reader";

@@ -70,6 +70,14 @@ void tlv_block(DetailWriter& w, std::string_view label, const std::vector<TlvLin
     for (const TlvLine& l : tlv) w.text(l.to_string(), Role::Info, kLabelWidth);
 }
 
+// The decoder's named fields of a command's or response's data (GPO's PDOL
+// values, GENERATE AC's CDOL, an AFL...), as pcscspy-decode shows them.
+void fields_block(DetailWriter& w, const std::vector<std::string>& fields) {
+    if (fields.empty()) return;
+    w.field("Fields", "");
+    for (const std::string& l : fields) w.text(l, Role::Info, kLabelWidth);
+}
+
 void apdu_sections(DetailWriter& w, const DecodedExchange& x, bool show_secrets) {
     w.section("Command APDU");
     w.text(x.summary(), Role::Info);
@@ -97,6 +105,8 @@ void apdu_sections(DetailWriter& w, const DecodedExchange& x, bool show_secrets)
         apdu_case_field(w, a, command);
         if (a.nc) w.dump("Data", ByteView(command).subspan(a.data_offset, a.nc), masked ? Role::Warn : Role::Normal);
         tlv_block(w, "BER-TLV", x.command_tlv);
+        // Fields would show what the mask hides (PUT KEY's keys...).
+        if (!x.is_secret() || show_secrets) fields_block(w, x.data_fields);
     }
     if (x.is_secret())
         w.field("Secret", std::string(x.secret_rule->what) +
@@ -124,6 +134,7 @@ void apdu_sections(DetailWriter& w, const DecodedExchange& x, bool show_secrets)
     if (x.assembled_response.size() > data.size())
         w.field("Assembled", std::to_string(x.assembled_response.size()) + " bytes of response data so far");
     tlv_block(w, "BER-TLV", x.response_tlv);
+    fields_block(w, x.response_fields);
 }
 
 void atr_section(DetailWriter& w, std::string_view reader, ByteView atr, std::string_view card_name) {
