@@ -54,7 +54,10 @@ log. pcscspy-run traces a program through an interposer library;
 pcscspy-decode decodes APDUs, status words, ATRs and return codes.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Install with DESTDIR under the final prefix: the unit then names /usr/bin.
+# With DESTDIR, CPack installs under CPACK_INSTALL_PREFIX, which otherwise is
+# the build's CMAKE_INSTALL_PREFIX (/usr/local by default).
 set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR DEB)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # pcscspy_<version>_<arch>.deb
