@@ -87,6 +87,8 @@ KernelProbes::Result KernelProbes::load(const Options& options, RecordHandler ha
         return r;
     }
     p->skel_->rodata->monitor_ns_inum = *ns;
+    // A quarter full wakes the monitor early (as the interposer's shared ring does).
+    p->skel_->rodata->wake_bytes = options.ring_bytes / 4;
     int cpus = libbpf_num_possible_cpus();
     bpf_map__set_max_entries(p->skel_->maps.scratch, cpus > 0 ? static_cast<uint32_t>(cpus) : 1);
     bpf_map__set_max_entries(p->skel_->maps.events, static_cast<uint32_t>(options.ring_bytes));

@@ -60,6 +60,10 @@ struct task_struct {
 
 /* ---- set by the monitor before loading */
 const volatile __u32 monitor_ns_inum = 0; /* inode of /proc/self/ns/pid */
+/* Records wake the monitor only once this much waits in the ring buffer; it
+ * otherwise reads them on its own clock (a wakeup per call would cost the
+ * traced program a scheduling round trip on a busy machine). */
+const volatile __u64 wake_bytes = 1 << 20;
 
 /* ---- maps */
 struct {
@@ -213,7 +217,8 @@ static __always_inline int scratch_send(struct scratch *s)
     __u64 n = s->h.data_len;
     if (n > PCSCSPY_PROBE_DATA_SIZE)
         return 0;
-    return bpf_ringbuf_output(&events, &s->h, sizeof(s->h) + n, 0) == 0;
+    __u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    return bpf_ringbuf_output(&events, &s->h, sizeof(s->h) + n, wake) == 0;
 }
 
 /* Room for one more item: its offset, or -1 (the record is marked incomplete). */

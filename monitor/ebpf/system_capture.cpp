@@ -29,10 +29,13 @@ int64_t wall_minus_monotonic_ns() {
     return (static_cast<int64_t>(real.tv_sec) - mono.tv_sec) * 1'000'000'000 + (real.tv_nsec - mono.tv_nsec);
 }
 
-// How often the periodic work runs: often enough that a call running for 100 ms
-// has had its begin (EventBuilderOptions::begin_after_ns + this), rarely when idle.
-constexpr int64_t kFastTickNs = 50'000'000;
-constexpr int64_t kSlowTickNs = 250'000'000;
+// How often the ring buffer is read and the periodic work runs (the probes wake
+// the monitor only when the ring fills): often while records come, so that
+// calls show within a frame or two; less often when idle, yet often enough that
+// a call running for 100 ms has had its begin (EventBuilderOptions::begin_after_ns
+// + this).
+constexpr int64_t kFastTickNs = 20'000'000;
+constexpr int64_t kSlowTickNs = 50'000'000;
 // Kernel counts of lost calls, and processes that ended, are looked at this often.
 constexpr uint64_t kSweepNs = 250'000'000;
 
@@ -127,9 +130,10 @@ void SystemCapture::arm_timer(bool fast) {
 
 size_t SystemCapture::pump(size_t budget) {
     size_t n = probes_->drain(budget);
+    if (n > 0) records_seen_ = true;
     uint64_t expirations = 0;
     if (read(timer_fd_, &expirations, sizeof expirations) == sizeof expirations) periodic(monotonic_ns());
-    else if (!timer_fast_ && builder_->calls_running() > 0) arm_timer(true);
+    else if (!timer_fast_ && (records_seen_ || builder_->calls_running() > 0)) arm_timer(true);
     return n;
 }
 
@@ -149,7 +153,9 @@ void SystemCapture::periodic(uint64_t now_ns) {
         next_rescan_ns_ = now_ns + static_cast<uint64_t>(options_.rescan_ms) * 1'000'000;
         attach_new_libraries();
     }
-    const bool fast = builder_->calls_running() > 0;
+    // Fast while records came since the last tick or calls are running.
+    const bool fast = records_seen_ || builder_->calls_running() > 0;
+    records_seen_ = false;
     if (fast != timer_fast_) arm_timer(fast);
 }
 

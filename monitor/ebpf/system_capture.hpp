@@ -74,6 +74,7 @@ private:
     int epoll_fd_ = -1;
     int timer_fd_ = -1;
     bool timer_fast_ = false;
+    bool records_seen_ = false;  // since the last periodic work
     uint64_t next_sweep_ns_ = 0;
     uint64_t next_rescan_ns_ = 0;
     uint64_t records_ = 0;
