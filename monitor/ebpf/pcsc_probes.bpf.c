@@ -211,13 +211,15 @@ static __always_inline void record_start(struct scratch *s, __u32 type, __u32 fn
     s->h.data_len = 0;
 }
 
-/* Sends the record; false when the ring buffer had no room. */
-static __always_inline int scratch_send(struct scratch *s)
+/* Sends the record (`now`: wake the monitor at once); false when the ring
+ * buffer had no room. */
+static __always_inline int scratch_send(struct scratch *s, int now)
 {
     __u64 n = s->h.data_len;
     if (n > PCSCSPY_PROBE_DATA_SIZE)
         return 0;
-    __u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+    __u64 wake = now || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ? BPF_RB_FORCE_WAKEUP
+                                                                                     : BPF_RB_NO_WAKEUP;
     return bpf_ringbuf_output(&events, &s->h, sizeof(s->h) + n, wake) == 0;
 }
 
@@ -362,7 +364,8 @@ static __always_inline void send_process_first(struct scratch *s, struct task_st
             n = PCSCSPY_PROBE_ARGV_CAP;
         put_user_bytes(s, 0, PROBE_ITEM_ARGV, 0, (const void *)start, n);
     }
-    scratch_send(s); /* identity only: the monitor also reads /proc */
+    /* At once: the monitor names the process from /proc while it still runs. */
+    scratch_send(s, 1);
 }
 
 /* The calling process's entry, registered on its first call. */
@@ -476,7 +479,7 @@ int pcsc_entry(struct pt_regs *ctx)
     }
     c.start_ns = bpf_ktime_get_ns();
     s->h.time_ns = c.start_ns;
-    int sent = scratch_send(s);
+    int sent = scratch_send(s, 0);
     scratch_release(s);
     if (!sent) {
         __sync_fetch_and_add(&p->lost, 1);
@@ -557,7 +560,7 @@ int pcsc_return(struct pt_regs *ctx)
             break;
         }
     }
-    int sent = scratch_send(s);
+    int sent = scratch_send(s, 0);
     scratch_release(s);
     bpf_map_delete_elem(&calls, &ktid);
     if (!sent)
@@ -579,7 +582,7 @@ static __always_inline void process_ended(__u32 type)
             record_start(s, type, 0, 0, p->pid, p->pid, p->seq);
             s->h.lost = p->lost;
             s->h.time_ns = bpf_ktime_get_ns();
-            int sent = scratch_send(s);
+            int sent = scratch_send(s, 0);
             scratch_release(s);
             /* Not sent: the monitor finds the process gone when it next looks. */
             if (!sent)
