@@ -1,21 +1,45 @@
 #!/bin/sh
-# Installs every Debian package pcscspy-top, its tests and its demo need.
+# Installs the Debian packages pcscspy-top needs, for one purpose:
+#   install-deps.sh build   compile the three programs and the interposer
+#   install-deps.sh demo    build, plus the PC/SC test bed the demo runs on
+#   install-deps.sh         everything: demo, plus the tests and fuzzers (CI)
 # Idempotent: does nothing (no apt-get update) when everything is already there.
+# --missing: only print the packages that are missing (one line), install nothing.
 set -eu
 
-PACKAGES="
-  build-essential cmake pkg-config git
-  clang libclang-rt-14-dev
-  libbpf-dev bpftool
-  libpcsclite-dev pcscd
+only_list=""
+[ "${1:-}" = "--missing" ] && { only_list=1; shift; }
+purpose="${1:-test}"
+
+# The monitor's system-wide capture compiles its BPF program with clang and
+# bpftool (configure with -DPCSCSPY_WITH_EBPF=OFF to build without them).
+BUILD="
+  build-essential cmake pkg-config
+  clang libbpf-dev bpftool
+  libpcsclite-dev
+  prometheus-cpp-dev
   libncurses-dev
-  nlohmann-json3-dev doctest-dev
-  vsmartcard-vpcd vsmartcard-vpicc python3 python3-pycryptodome
+  nlohmann-json3-dev
+"
+DEMO="$BUILD
+  pcscd vsmartcard-vpcd vsmartcard-vpicc python3 python3-pycryptodome
   python3-pyscard opensc pcsc-tools
+"
+TEST="$DEMO
+  git
+  libclang-rt-14-dev
+  doctest-dev
   socat tmux procps time
   tshark gpg gpg-agent scdaemon
-  prometheus-cpp-dev prometheus systemd lintian
+  prometheus systemd lintian
 "
+
+case "$purpose" in
+  build) PACKAGES="$BUILD" ;;
+  demo) PACKAGES="$DEMO" ;;
+  test) PACKAGES="$TEST" ;;
+  *) echo "usage: $0 [--missing] [build|demo|test]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PACKAGES; do
@@ -24,8 +48,12 @@ for p in $PACKAGES; do
   fi
 done
 
+if [ -n "$only_list" ]; then
+  echo $missing
+  exit 0
+fi
 if [ -z "$missing" ]; then
-  echo "install-deps: all packages present"
+  echo "install-deps: all packages present ($purpose)"
   exit 0
 fi
 
