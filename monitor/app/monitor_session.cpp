@@ -8,10 +8,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 
 #include <prometheus/registry.h>
 
+#include "monitor/app/dump_location.hpp"
 #include "monitor/io/session_document.hpp"
 #include "protocol/card_list.hpp"
 #ifdef PCSCSPY_HAVE_EBPF
@@ -292,12 +294,12 @@ std::optional<std::string> MonitorSession::dump_to(const std::string& path) cons
     return write_session_document(model_, path, options_.show_secrets);
 }
 
-std::string MonitorSession::dump_path() const {
+std::string MonitorSession::dump_path() {
     if (options_.dump) return *options_.dump;
-    char buf[64];
-    std::time_t t = std::time(nullptr);
-    std::strftime(buf, sizeof buf, "pcscspy-dump-%Y%m%d-%H%M%S.json", std::localtime(&t));
-    return buf;
+    const std::string folder = dump_folder(options_.dump_dir, std::getenv("XDG_STATE_HOME"), std::getenv("HOME"));
+    // When the folder cannot be made, writing there says why, with the path.
+    (void)make_folder(folder);
+    return new_dump_file(folder, std::time(nullptr));
 }
 
 std::vector<std::string> MonitorSession::finish() {

@@ -84,8 +84,9 @@ public:
 
     // Writes the session document; nullopt on success, else the error.
     std::optional<std::string> dump_to(const std::string& path) const;
-    // Where the dashboard's `d` writes: --dump F, else pcscspy-dump-<time>.json.
-    std::string dump_path() const;
+    // Where the dashboard's `d` writes (app/dump_location.hpp): --dump F, else a
+    // new pcscspy-dump-<time>.json in the dump folder, which it creates.
+    std::string dump_path();
 
     // Ends the session: flushes the recording, lets the checker report what is
     // left open, writes --dump. Returns the problems met (one line each).

@@ -15,6 +15,7 @@ struct ValueOption {
 constexpr ValueOption kValueOptions[] = {
     {"--socket", &Options::socket},   {"--replay", &Options::replay}, {"--record", &Options::record},
     {"--dump", &Options::dump},       {"--command-log", &Options::command_log}, {"--pcap", &Options::pcap},
+    {"--dump-dir", &Options::dump_dir},
 };
 
 struct FlagOption {
@@ -172,6 +173,8 @@ std::string usage_text() {
            "                      rotate F at SIZE bytes (K, M, G) into F.1 ... F.KEEP\n"
            "                      (default KEEP 5)\n"
            "  --dump F            at exit, write the session document to F\n"
+           "  --dump-dir D        where the dashboard's d key writes (default\n"
+           "                      $XDG_STATE_HOME/pcscspy, else ~/.local/state/pcscspy)\n"
            "  --pcap F            also write the APDU exchanges to F as a pcapng capture\n"
            "                      (Wireshark and tshark decode them as ISO 7816)\n"
            "  --check             at exit, print the correctness report\n"

@@ -28,6 +28,7 @@ struct Options {
     std::optional<std::string> record;  // --record F
     std::optional<std::string> dump;    // --dump F
     std::optional<std::string> pcap;    // --pcap F: the APDU exchanges as a pcapng capture
+    std::optional<std::string> dump_dir;  // --dump-dir D: where the dashboard's `d` writes
     bool check = false;                 // --check
     bool no_color = false;              // --no-color
     bool diffable = false;              // --diffable

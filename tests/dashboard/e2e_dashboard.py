@@ -42,7 +42,7 @@ class Dashboard:
         self.exitfile = os.path.join(self.dir, "exit")
         self.sttyfile = os.path.join(self.dir, "stty")
         environment = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "PCSCSPY_E2E_PAUSE": "0.3",
-                       "PCSCSPY_TESTBED_READER": READER}
+                       "PCSCSPY_TESTBED_READER": READER, "XDG_STATE_HOME": os.path.join(self.dir, "state")}
         environment.update(env or {})
         # --no-attach: only the workload (the socket), not other tests' programs.
         command = [TOP, "--no-attach", "--socket", self.socket, *args]
@@ -248,7 +248,7 @@ def case_pause(d):
 
 
 def case_dump(d):
-    """d writes the session; pcscspy-top --replay F --text reads it."""
+    """d writes the session into $XDG_STATE_HOME/pcscspy/, shows the full path; --replay reads it."""
     running_workload(d)
     d.wait_text("GET CHALLENGE")
     d.keys("d")
@@ -256,7 +256,11 @@ def case_dump(d):
     m = re.search(r"session dumped to (\S+\.json)", s.replace("\n", " "))
     expect(m is not None, "the dump's file name on the status line", s)
     path = m.group(1)
+    folder = os.path.join(d.dir, "state", "pcscspy")
+    expect(os.path.dirname(path) == folder, f"{path} is in {folder} (XDG_STATE_HOME/pcscspy)", s)
     expect(os.path.exists(path), f"{path} exists", s)
+    expect(os.stat(folder).st_mode & 0o777 == 0o700, "the dump folder is private")
+    expect(not any(n.startswith("pcscspy-dump-") for n in os.listdir(d.dir)), "nothing in the current folder")
     p = subprocess.run([TOP, "--replay", path, "--text", "--no-color"], capture_output=True, text=True, timeout=60)
     expect(p.returncode == 0, f"replay exit status {p.returncode}: {p.stderr}")
     expect("SCardTransmit" in p.stdout and "GET CHALLENGE" in p.stdout, "the replay shows the calls", p.stdout[-2000:])
