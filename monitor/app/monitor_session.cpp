@@ -80,6 +80,7 @@ MonitorSession::MonitorSession(Options options) : options_(std::move(options)), 
 }
 
 MonitorSession::~MonitorSession() {
+    reader_watcher_.reset();  // releases its PC/SC context
     system_capture_.reset();  // removes the probes
     server_.reset();   // removes our socket
     if (signal_fd_ >= 0) close(signal_fd_);
@@ -162,6 +163,16 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
     watch(server_->fd());
     if (auto failure = start_system_capture()) return failure;
+#ifdef PCSCSPY_HAVE_EBPF
+    // The reader watcher's calls are the monitor's own: the system-wide capture
+    // never shows them (muted before the watcher makes its first call).
+    if (system_capture_) system_capture_->interposer_hello(getpid());
+#endif
+    // The dashboard sees readers and cards by itself (its own untraced context).
+    if (!options_.text && !options_.headless && !options_.no_reader_watch) {
+        reader_watcher_ = std::make_unique<readers::ReaderWatcher>();
+        watch(reader_watcher_->fd());
+    }
 
     if (!options_.command.empty()) {
         char self[4096];
@@ -237,6 +248,8 @@ bool MonitorSession::pump(int timeout_ms) {
         else if (server_ && events[i].data.fd == server_->fd()) {
             // Drain what is ready now, boundedly, so that signals are not starved.
             for (int round = 0; round < 64 && server_->run_once(0) > 0; ++round) {}
+        } else if (reader_watcher_ && events[i].data.fd == reader_watcher_->fd()) {
+            for (const ReaderReport& report : reader_watcher_->take()) model_.apply_reader_report(report);
         }
 #ifdef PCSCSPY_HAVE_EBPF
         else if (system_capture_ && events[i].data.fd == system_capture_->fd()) {

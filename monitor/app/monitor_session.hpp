@@ -18,6 +18,7 @@
 #include "monitor/metrics/metrics_endpoint.hpp"
 #include "monitor/metrics/session_metrics.hpp"
 #include "monitor/model/session_model.hpp"
+#include "monitor/readers/reader_watcher.hpp"
 #include "monitor/server/event_server.hpp"
 
 namespace pcscspy {
@@ -48,7 +49,8 @@ public:
     std::string metrics_url() const { return metrics_endpoint_ ? metrics_endpoint_->url() : std::string(); }
 
     // Replays the file, or opens the socket (and the recording), starts the
-    // system-wide capture and launches the command. Calls go to `on_call` as
+    // system-wide capture, the reader watcher (live dashboard) and launches the
+    // command. Calls go to `on_call` as
     // they are applied (may be empty). On failure returns why (nothing was
     // started); --attach refused is exit status 2.
     std::optional<StartFailure> start(CallSink on_call = {});
@@ -108,6 +110,7 @@ private:
     std::unique_ptr<EventServer> server_;
     std::unique_ptr<ebpf::SystemCapture> system_capture_;
     std::string capture_notice_;
+    std::unique_ptr<readers::ReaderWatcher> reader_watcher_;
     std::optional<Recorder> recorder_;
     std::optional<ApduCapture> capture_;  // --pcap
     bool recorder_failed_ = false;  // its first error is a warning, the next ones are counted

@@ -28,6 +28,7 @@ constexpr FlagOption kFlagOptions[] = {
     {"--no-color", &Options::no_color},   {"--diffable", &Options::diffable}, {"--show-secrets", &Options::show_secrets},
     {"--help", &Options::help},           {"-h", &Options::help},             {"--version", &Options::version},
     {"--headless", &Options::headless},
+    {"--no-reader-watch", &Options::no_reader_watch},
 };
 
 // "12,345": positive process ids, added to `pids`.
@@ -181,6 +182,7 @@ std::string usage_text() {
            "  --no-color          no colour (also when NO_COLOR is set)\n"
            "  --diffable          text mode: placeholders for handles, times and pids\n"
            "  --show-secrets      show PIN-bearing APDU data (masked by default)\n"
+           "  --no-reader-watch   the dashboard does not watch readers and cards itself\n"
            "  --history N         calls kept in memory (default " +
            std::to_string(kDefaultHistory) +
            "); statistics stay exact\n"

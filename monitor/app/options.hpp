@@ -33,6 +33,7 @@ struct Options {
     bool no_color = false;              // --no-color
     bool diffable = false;              // --diffable
     bool show_secrets = false;          // --show-secrets
+    bool no_reader_watch = false;       // --no-reader-watch: the dashboard does not watch readers itself
     size_t history = kDefaultHistory;   // --history N
     std::optional<std::string> command_log;  // --command-log F (with -- CMD)
     std::vector<std::string> command;   // -- CMD [ARGS]

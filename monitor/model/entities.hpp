@@ -27,6 +27,7 @@ struct Activity {
     int64_t last_begin_us = 0;    // a call started
     int64_t last_success_us = 0;  // a call returned successfully (its end time)
     int64_t last_error_us = 0;    // a call returned an error (its end time)
+    int64_t last_card_us = 0;     // readers: a card was inserted or removed (seen by the reader watcher)
 };
 
 // A `begin` whose `call` has not arrived: what the program is waiting for.
@@ -106,6 +107,9 @@ inline constexpr size_t kSwClassCount = std::size(kSwClasses);
 struct ReaderInfo {
     size_t index = 0;
     std::string name;
+    // Known to pcscd now, as the monitor's own reader watcher sees it (unknown
+    // without a watcher); false once the reader was unplugged or pcscd stopped.
+    std::optional<bool> attached;
     std::optional<bool> card_present;  // unknown until an event tells
     Bytes atr;
     std::string card_name;  // from the ATR, when known

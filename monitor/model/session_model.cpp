@@ -522,6 +522,47 @@ void SessionModel::apply_reader_states(const std::vector<ReaderStateFacts>& stat
     }
 }
 
+void SessionModel::apply_reader_report(const ReaderReport& report) {
+    ReaderServiceInfo& svc = reader_service_;
+    if (svc.state != report.service || svc.detail != report.detail) {
+        svc.state = report.service;
+        svc.detail = report.detail;
+        svc.since_us = report.ts_us;
+    }
+    ++svc.reports;
+    std::vector<bool> listed(readers_.size());
+    if (report.service == ReaderService::Running)
+        for (const WatchedReader& w : report.readers) {
+            if (w.name.empty() || is_pnp_notification(w.name)) continue;
+            const int idx = reader_index(w.name);
+            if (listed.size() < readers_.size()) listed.resize(readers_.size());
+            listed[static_cast<size_t>(idx)] = true;
+            ReaderInfo& r = readers_[static_cast<size_t>(idx)];
+            r.attached = true;
+            const int64_t es = static_cast<int64_t>(w.event_state);
+            if (es & (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE)) continue;
+            r.event_state = es;
+            if (es & SCARD_STATE_PRESENT) {
+                const bool was = r.card_present == true;
+                const Bytes before = r.atr;
+                card_present(idx, w.atr_hex);
+                if (!was || r.atr != before) r.activity.last_card_us = report.ts_us;
+            } else if (es & SCARD_STATE_EMPTY) {
+                if (r.card_present == true) r.activity.last_card_us = report.ts_us;
+                card_gone(idx);
+            }
+        }
+    // A reader pcscd no longer lists (unplugged, or pcscd gone) is gone, and so is its card.
+    for (size_t i = 0; i < readers_.size(); ++i) {
+        ReaderInfo& r = readers_[i];
+        if (r.attached != true || (i < listed.size() && listed[i])) continue;
+        r.attached = false;
+        if (r.card_present == true) r.activity.last_card_us = report.ts_us;
+        if (r.card_present) card_gone(static_cast<int>(i));
+    }
+    ++generation_;
+}
+
 // SCardStatus: the card of the handle's reader (named in the answer, else known).
 void SessionModel::apply_status(const CallArgumentFacts& a, bool ok, int reader) {
     int idx = reader;

@@ -31,6 +31,7 @@
 #include "monitor/model/entities.hpp"
 #include "monitor/model/event_facts.hpp"
 #include "monitor/model/finding.hpp"
+#include "monitor/model/reader_report.hpp"
 
 namespace pcscspy {
 
@@ -88,6 +89,10 @@ public:
     void connection_closed(size_t process, int64_t ts_us);
     // End of the session: the checker reports what running processes left open.
     void finish();
+    // What the monitor's own reader watcher sees (not a traced call: no call,
+    // no event count): readers appear (and show as gone once pcscd no longer
+    // lists them), cards come and go with their ATR and name.
+    void apply_reader_report(const ReaderReport& report);
 
     // ---- state
     uint64_t generation() const { return generation_; }
@@ -100,6 +105,8 @@ public:
     const ProcessInfo* process_by_pid(int64_t pid) const;  // the latest process with that pid
     const std::vector<ReaderInfo>& readers() const { return readers_; }
     const ReaderInfo* reader_by_name(std::string_view name) const;
+    // Whether pcscd answers the reader watcher (NotWatched without one).
+    const ReaderServiceInfo& reader_service() const { return reader_service_; }
 
     // Per function, exact for the whole session.
     const FunctionStatsTable& function_stats() const { return function_stats_; }
@@ -189,6 +196,7 @@ private:
     std::vector<ProcessInfo> processes_;
     std::unordered_map<int64_t, size_t> process_of_pid_;
     std::vector<ReaderInfo> readers_;
+    ReaderServiceInfo reader_service_;
     struct NameHash {
         using is_transparent = void;
         size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -377,6 +377,68 @@ def case_no_color(d):
     expect(lights and all(c in ".*+!" for c in lights), f"lights as characters, got {lights}", s)
 
 
+def testbed_state():
+    """The test bed's state folder, when the fixture started pcscd and vicc (else skip)."""
+    state = os.environ.get("PCSCSPY_TESTBED_STATE", "")
+    for name in ("vicc.pid", "pcscd.pid"):
+        if not os.path.exists(os.path.join(state, name)):
+            print(f"the test bed did not start {name[:-4]} here (no {name}): skipped")
+            sys.exit(77)
+    return state
+
+
+def stop_pidfile(path):
+    pid = int(open(path).read())
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not alive(pid):
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+
+
+def restart_testbed(state):
+    p = subprocess.run([os.path.join(SOURCE, "tests", "testbed", "testbed.sh"), "start", state],
+                       capture_output=True, text=True, timeout=120)
+    expect(p.returncode == 0, f"testbed.sh start: {p.stdout}{p.stderr}")
+
+
+def reader_row(s):
+    return next((l for l in s.splitlines() if READER in l[:30]), "")
+
+
+def case_readers(d):
+    """Nothing traced: the dashboard sees the reader and vicc's card go and come, as pcsc_scan does."""
+    state = testbed_state()
+    s = d.wait_for(lambda s: "present" in reader_row(s) and "3B" in reader_row(s), "the card, with nothing traced")
+    expect("Processes 0" in s, "nobody traced", s)
+    expect(calls_count(s) == 0, "no call counted (the watcher's own are not calls)", s)
+    try:
+        stop_pidfile(os.path.join(state, "vicc.pid"))
+        s = d.wait_for(lambda s: "empty" in reader_row(s), "the card gone")
+        expect(calls_count(s) == 0 and "Processes 0" in s, "still no call, no process", s)
+    finally:
+        restart_testbed(state)
+    s = d.wait_for(lambda s: "present" in reader_row(s), "the card back")
+    expect("vsmartcard" in reader_row(s) or "3B" in reader_row(s), "with its ATR or name", s)
+    expect(calls_count(s) == 0, "no call counted", s)
+
+
+def case_readers_pcscd(d):
+    """pcscd stops: the dashboard says so; started again, its readers and card come back."""
+    state = testbed_state()
+    d.wait_for(lambda s: "present" in reader_row(s), "the card")
+    try:
+        stop_pidfile(os.path.join(state, "vicc.pid"))
+        stop_pidfile(os.path.join(state, "pcscd.pid"))
+        s = d.wait_text("pcscd is not running")
+        expect("gone" in reader_row(s), "the reader shows as gone", s)
+    finally:
+        restart_testbed(state)
+    s = d.wait_for(lambda s: "present" in reader_row(s) and "pcscd is not running" not in s, "pcscd and the card back")
+    expect(calls_count(s) == 0, "no call counted", s)
+
+
 def terminal_is_sane(d):
     d.wait_for(lambda s: os.path.exists(d.sttyfile) and os.path.getsize(d.sttyfile) > 0, "stty -a", timeout=10)
     modes = open(d.sttyfile).read().split()
@@ -390,6 +452,7 @@ CASES = {
     "crash": ({}, ()),
     "vt100": ({"TERM": "vt100", "NO_COLOR": "1", "LANG": "C", "LC_ALL": "C"}, ()),
     "no_color": ({}, ("--no-color",)),
+    "readers": ({}, (), False), "readers_pcscd": ({}, (), False),
 }
 
 
@@ -401,8 +464,9 @@ def main():
     if shutil.which("tmux") is None:
         print("tmux is not installed: skipped")
         sys.exit(77)
-    env, args = CASES[case]
-    d = Dashboard(env=env, args=args)
+    env, args, *more = CASES[case]
+    workload = more[0] if more else True
+    d = Dashboard(env=env, args=args, workload=workload)
     try:
         globals()["case_" + case](d)
     except Fail as e:

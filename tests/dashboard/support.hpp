@@ -140,4 +140,15 @@ inline const StyledLine* row_with(const std::vector<StyledLine>& rows, std::stri
     return nullptr;
 }
 
+// The line of `screen` that holds `needle` ("" when none).
+inline std::string line_with(const std::string& screen, std::string_view needle) {
+    size_t at = screen.find(needle);
+    if (at == std::string::npos) return "";
+    size_t start = screen.rfind('\n', at);
+    size_t end = screen.find('\n', at);
+    return screen.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1));
+}
+
+}
+
 }  // namespace pcscspy::dashboard::test

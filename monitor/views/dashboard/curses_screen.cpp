@@ -48,7 +48,7 @@ const RoleStyle kRoleStyles[] = {
 static_assert(std::size(kRoleStyles) == kRoleCount);
 
 constexpr short kLightPairBase = static_cast<short>(kRoleCount + 1);  // + LightKind
-constexpr short kSelectedPair = kLightPairBase + 4;
+constexpr short kSelectedPair = kLightPairBase + 5;
 
 struct LightStyle {
     LightKind kind;
@@ -59,6 +59,7 @@ constexpr LightStyle kLightStyles[] = {
     {LightKind::InFlight, COLOR_YELLOW},
     {LightKind::Success, COLOR_GREEN},
     {LightKind::Error, COLOR_RED},
+    {LightKind::Card, COLOR_BLUE},
 };
 
 // ncurses keys to the controller's.

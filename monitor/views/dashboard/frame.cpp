@@ -170,7 +170,10 @@ Frame build_frame(const ViewContext& ctx, UiState& ui, int rows, int cols) {
     f.cols = cols;
     const SessionModel& m = ctx.model;
     const Glyphs& g = ctx.glyphs;
-    PaneNeeds needs{std::max<size_t>(1, m.processes().size()), std::max<size_t>(1, m.readers().size()),
+    // The reader pane also says when pcscd is not running (one more row).
+    const ReaderService service = m.reader_service().state;
+    const size_t service_row = service == ReaderService::NoService || service == ReaderService::NoLibrary ? 1 : 0;
+    PaneNeeds needs{std::max<size_t>(1, m.processes().size()), std::max<size_t>(1, m.readers().size() + service_row),
                     std::max<size_t>(1, stats_entries(m, ui.stats))};
     Layout l = compute_layout(rows, cols, needs);
     if (l.too_small) {

@@ -110,7 +110,7 @@ std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
         lights.add(" " + std::string(kind.meaning));
     }
     lines.push_back(std::move(lights));
-    lines.push_back(StyledLine{}.add("         results fade in 1.5 s; without colour: . * + !", Role::Dim));
+    lines.push_back(StyledLine{}.add("         results fade in 1.5 s; without colour: . * + ! o", Role::Dim));
     // Which programs appear (pcscspy-top(1): the command line, SYSTEM-WIDE CAPTURE).
     lines.emplace_back();
     lines.push_back(StyledLine{}.add("Programs shown", Role::Strong));

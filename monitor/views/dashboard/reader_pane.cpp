@@ -70,9 +70,17 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
     if (c.atr) h.add("  ", Role::Heading).add(fit("ATR / CARD", c.atr, g), Role::Heading);
     pane.heading = fit_line(std::move(h), width, g);
 
-    if (model.readers().empty() && max_rows > 0) {
+    // The reader watcher's word on pcscd, when it has one to say.
+    const ReaderServiceInfo& service = model.reader_service();
+    if (service.state == ReaderService::NoService || service.state == ReaderService::NoLibrary) {
+        const Named* what = find_value(kReaderServices, static_cast<uint64_t>(service.state));
+        std::string text = "  " + std::string(what ? what->name : "?");
+        if (service.state == ReaderService::NoService) text += ": readers appear when it starts";
+        if (!service.detail.empty()) text += " (" + service.detail + ")";
+        if (max_rows > 0) pane.rows.push_back(fit_line(StyledLine{}.add(display_text(text, g), Role::Warn), width, g));
+    } else if (model.readers().empty() && max_rows > 0) {
         StyledLine l;
-        l.add("  no reader seen yet", Role::Dim);
+        l.add(service.state == ReaderService::Running ? "  no reader connected" : "  no reader seen yet", Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
     // Keep the filtered reader on screen.
@@ -89,8 +97,11 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
         pane.animated = pane.animated || light_is_fading(light) || light.kind == LightKind::InFlight;
         StyledLine l;
         l.spans.push_back(Span{std::string(light_character(light.kind)), Role::Normal, light});
-        l.add(" ").add(fit(display_text(r.name, g), c.name, g, Align::Left, Cut::Middle), Role::Strong).add(" ");
-        if (!r.card_present) l.add(fit("?", c.card, g), Role::Dim);
+        l.add(" ").add(fit(display_text(r.name, g), c.name, g, Align::Left, Cut::Middle),
+                       r.attached == false ? Role::Dim : Role::Strong)
+            .add(" ");
+        if (r.attached == false) l.add(fit("gone", c.card, g), Role::Dim);
+        else if (!r.card_present) l.add(fit("?", c.card, g), Role::Dim);
         else if (*r.card_present) l.add(fit("present", c.card, g), Role::Ok);
         else l.add(fit("empty", c.card, g), Role::Dim);
         l.add(fit(r.apdus ? std::to_string(r.apdus) : "", c.apdus, g, Align::Right));
