@@ -32,7 +32,7 @@ std::vector<uint64_t> ordinals(const Pane& p, const SessionModel& m) {
     for (const StyledLine& l : p.rows) {
         std::string t = l.text();
         for (const CallRecord& c : m.calls())
-            if (t.starts_with(clock_time_ms(c.ts_us) + " ") && t.find(" " + std::to_string(c.pid) + " ") != std::string::npos) {
+            if (t.starts_with(clock_time_ms(c.end_us()) + " ") && t.find(" " + std::to_string(c.pid) + " ") != std::string::npos) {
                 out.push_back(c.ordinal);
                 break;
             }
@@ -238,4 +238,17 @@ TEST_CASE("call summary: constant names are shortened only at their prefix") {
     CHECK(sw_role(0x9000, AppletKind::Unknown) == Role::Ok);
     CHECK(sw_role(0x6283, AppletKind::Unknown) == Role::Warn);
     CHECK(sw_role(0x6D00, AppletKind::Unknown) == Role::Error);
+}
+
+TEST_CASE("call list: in the order calls end, showing when each ended") {
+    Dashboard d;
+    d.feed(Events::hello(1, 1'000'000, "/usr/bin/alpha"));
+    // A long call that started first and ended last, a short one in between.
+    d.feed(Events::call(1, 1, 1'500'000, 2, "SCardListReaders", 10'000'000, 0, json::object(), json::object()));
+    d.feed(Events::call(1, 2, 1'000'000, 1, "SCardGetStatusChange", 2'000'000'000, 0, json::object(), json::object()));
+    Pane p = call_list_pane(d.now(), d.ui, 120, 10);
+    CHECK(p.heading.text().find("CALL  (as they ended; time: the end)") != std::string::npos);
+    REQUIRE(p.rows.size() == 2);
+    CHECK(p.rows[0].text().starts_with(clock_time_ms(1'510'000) + " "));
+    CHECK(p.rows[1].text().starts_with(clock_time_ms(3'000'000) + " "));
 }

@@ -73,6 +73,9 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
     } else if (!ui.cursor.following()) {
         state = "scrolled " + std::string(g.arrow) + " End follows";
     }
+    // The list is in the order calls end, and shows when each ended.
+    const std::string order_note = "CALL  (as they ended; time: the end)";
+    const std::string call_label = c.summary > order_note.size() ? order_note : "CALL";
     StyledLine h;
     h.fill = Role::Heading;
     h.add(fit("Calls " + std::to_string(pane.total), c.time + 1, g), Role::HeadingTitle)
@@ -80,7 +83,7 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
         .add(" ", Role::Heading)
         .add(fit("FUNCTION", c.function + 1, g), Role::Heading);
     if (c.reader) h.add(fit("READER", c.reader + 1, g), Role::Heading);
-    h.add(fit("CALL", c.summary > state.size() + 6 ? c.summary - state.size() - 1 : c.summary, g), Role::Heading);
+    h.add(fit(call_label, c.summary > state.size() + 6 ? c.summary - state.size() - 1 : c.summary, g), Role::Heading);
     if (c.summary > state.size() + 6 && !state.empty()) h.add(state, state_role).add(" ", Role::Heading);
     h.add(" ", Role::Heading).add(fit("TIME", c.duration, g, Align::Right), Role::Heading);
     pane.heading = fit_line(std::move(h), width, g);
@@ -98,7 +101,7 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
         const bool error = call->error();
         StyledLine l;
         const bool match = !search.empty() && search.matches(model, *call);
-        l.add(fit(clock_time_ms(call->ts_us), c.time, g), match ? Role::Paused : Role::Dim).add(" ");
+        l.add(fit(clock_time_ms(call->end_us()), c.time, g), match ? Role::Paused : Role::Dim).add(" ");
         std::string pid = std::to_string(call->pid);
         if (threads && call->process < model.processes().size() && model.processes()[call->process].threads.size() > 1)
             pid += "/" + std::to_string(call->tid);
