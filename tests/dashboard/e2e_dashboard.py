@@ -311,9 +311,16 @@ def case_resize(d):
     d.tmux_cmd("resize-window", "-t", "0", "-x", "160", "-y", "45")
     s = d.wait_text("Processes", "Time by function")
     expect("too small" not in s, "the panes are back", s)
-    # Wide: statistics beside the call list.
+    # At 160 columns the call text has the width; the statistics are below.
     row = next(l for l in s.splitlines() if "Time by function" in l)
-    expect(row.index("Time by function") > 60, "statistics on the right at 160 columns", s)
+    expect(row.startswith("Time by function"), "statistics below the call list at 160 columns", s)
+    # Very wide: beside it, the call list keeping 160 columns.
+    d.tmux_cmd("resize-window", "-t", "0", "-x", "240", "-y", "45")
+    s = d.wait_for(lambda s: any("Time by function" in l and l.index("Time by function") >= 160
+                                 for l in s.splitlines()), "statistics on the right at 240 columns")
+    # S hides them.
+    d.keys("S")
+    d.wait_gone("Time by function")
 
 
 def case_quit(d):

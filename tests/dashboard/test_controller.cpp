@@ -11,44 +11,6 @@ using namespace pcscspy;
 using namespace pcscspy::dashboard;
 using namespace pcscspy::dashboard::test;
 
-namespace {
-
-struct Keys {
-    Dashboard d;
-    std::vector<std::string> dumped;
-    std::optional<std::string> dump_error;
-    DashboardController controller{d.model, d.ui,
-                                   ControllerServices{[] { return std::string("/tmp/x/pcscspy-dump-1.json"); },
-                                                      [this](const std::string& p) {
-                                                          dumped.push_back(p);
-                                                          return dump_error;
-                                                      }},
-                                   false, Glyphs::for_locale(true)};
-    void press(std::initializer_list<int> keys) {
-        for (int k : keys) controller.handle_key(k);
-    }
-    void type(std::string_view text) {
-        for (char c : text) controller.handle_key(static_cast<unsigned char>(c));
-    }
-    std::string screen(int rows = 40, int cols = 120) {
-        return text_of(build_frame(d.now(), d.ui, rows, cols));
-    }
-};
-
-void workload(Dashboard& d) {
-    d.feed(Events::hello(1, 1'000'000, "/usr/bin/alpha"));
-    d.feed(Events::hello(2, 1'000'000, "/usr/bin/beta"));
-    d.feed(Events::establish(1, 1'000'100, 1, 11));
-    d.feed(Events::establish(2, 1'000'100, 1, 22));
-    d.feed(Events::connect(1, 1'000'200, 2, 11, "Reader A", 111));
-    d.feed(Events::connect(2, 1'000'200, 2, 22, "Reader B", 222));
-    d.feed(Events::transmit(1, 2'000'000, 3, 111, "Reader A", "00A4040007A0000000041010", "9000"));
-    d.feed(Events::transmit(2, 2'100'000, 3, 222, "Reader B", "0084000008", "01020304050607089000"));
-    d.feed(Events::transmit(1, 2'200'000, 4, 111, "Reader A", "00B0000010", "6B00"));
-    d.feed(Events::card_call(2, 2'300'000, 4, "SCardDisconnect", 222, "Reader B"));
-}
-
-}  // namespace
 
 TEST_CASE("keys: p and r cycle the filters through every process and reader, c clears") {
     Keys k;

@@ -73,6 +73,17 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
     } else if (!ui.cursor.following()) {
         state = "scrolled " + std::string(g.arrow) + " End follows";
     }
+    // Each row's call text, computed once; scrolled horizontally no further than
+    // the longest of them needs.
+    std::vector<StyledLine> summaries;
+    size_t longest = 0;
+    for (const CallRecord* call : window.rows) {
+        summaries.emplace_back().spans = call_summary(model, *call, g);
+        longest = std::max(longest, line_width(summaries.back()));
+    }
+    if (!summaries.empty()) ui.call_scroll = std::min(ui.call_scroll, longest > c.summary ? longest - c.summary : size_t{0});
+    if (ui.call_scroll) state = "+" + std::to_string(ui.call_scroll) + " cols" + (state.empty() ? "" : "  " + state);
+
     // The list is in the order calls end, and shows when each ended.
     const std::string order_note = "CALL  (as they ended; time: the end)";
     const std::string call_label = c.summary > order_note.size() ? order_note : "CALL";
@@ -97,7 +108,8 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
     }
     // Calls matching the search in force are marked (their time stands out).
     const CallSearch search(ui.search.query, ctx.show_secrets);
-    for (const CallRecord* call : window.rows) {
+    for (size_t row = 0; row < window.rows.size(); ++row) {
+        const CallRecord* call = window.rows[row];
         const bool error = call->error();
         StyledLine l;
         const bool match = !search.empty() && search.matches(model, *call);
@@ -115,9 +127,9 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
                                      : std::string();
             l.add(fit(reader, c.reader, g, Align::Left, Cut::Middle), Role::Dim).add(" ");
         }
-        StyledLine summary;
-        summary.spans = call_summary(model, *call, g);
-        shorten_command(summary, c.summary, g);
+        StyledLine summary = std::move(summaries[row]);
+        if (ui.call_scroll) summary = skip_columns(std::move(summary), ui.call_scroll);
+        else shorten_command(summary, c.summary, g);
         for (Span& s : fit_line(std::move(summary), c.summary, g).spans) l.spans.push_back(std::move(s));
         l.add(" ").add(fit(format_duration(call->dur_ns, g), c.duration, g, Align::Right),
                        call->dur_ns >= ctx.patience.blocked_us * 1000 && !is_calm_wait(model.function_name(*call))

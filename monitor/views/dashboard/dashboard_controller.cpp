@@ -37,6 +37,8 @@ void erase_last_utf8(std::string& s) {
 
 // A bounded prompt: a search text longer than this is pasted garbage.
 constexpr size_t kMaxSearchBytes = 256;
+// Columns the call text moves per ← or →.
+constexpr size_t kScrollStep = 16;
 
 }  // namespace
 
@@ -95,6 +97,9 @@ void DashboardController::act(Action action) {
             ui_.search.input.clear();
             ui_.search.origin = ui_.cursor;
             break;
+        case Action::ScrollLeft: ui_.call_scroll -= std::min<size_t>(ui_.call_scroll, kScrollStep); break;
+        case Action::ScrollRight: ui_.call_scroll += kScrollStep; break;  // the pane clamps it
+        case Action::ToggleStats: ui_.stats_hidden = !ui_.stats_hidden; break;
         case Action::NextMatch: jump_to_match(-1); break;
         case Action::PreviousMatch: jump_to_match(+1); break;
         case Action::CycleStats:

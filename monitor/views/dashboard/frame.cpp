@@ -175,7 +175,7 @@ Frame build_frame(const ViewContext& ctx, UiState& ui, int rows, int cols) {
     const size_t service_row = service == ReaderService::NoService || service == ReaderService::NoLibrary ? 1 : 0;
     PaneNeeds needs{std::max<size_t>(1, m.processes().size()), std::max<size_t>(1, m.readers().size() + service_row),
                     std::max<size_t>(1, stats_entries(m, ui.stats))};
-    Layout l = compute_layout(rows, cols, needs);
+    Layout l = compute_layout(rows, cols, needs, ui.stats_hidden);
     if (l.too_small) {
         too_small(f, g);
         return f;

@@ -26,7 +26,10 @@ constexpr KeyBinding kKeys[] = {
     {Main, '/', "/", "search calls: function, reader, exe, INS, SW, return code, hex", Search, "search"},
     {Main, 'n', "n", "next match, going back in time", NextMatch},
     {Main, 'N', "N", "previous match, going forward in time", PreviousMatch},
+    {Main, keys::Left, "←", "scroll the call text left", ScrollLeft},
+    {Main, keys::Right, "→", "scroll the call text right (long APDUs)", ScrollRight},
     {Main, 's', "s", "statistics per function, per reader, per process", CycleStats, "stats"},
+    {Main, 'S', "S", "hide / show the statistics (the call list takes their room)", ToggleStats},
     {Main, 'k', "k", "correctness findings (leaks, misuse, busy polling...)", Findings, "checks"},
     {Main, '!', "!", "correctness findings (leaks, misuse, busy polling...)", Findings},
     {Main, 'd', "d", "dump the session to a file now (its name shows below)", Dump, "dump"},
@@ -95,7 +98,7 @@ std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
         for (const HelpEntry& e : entries) {
             if (e.scope != static_cast<KeyScope>(scope.value)) continue;
             StyledLine l;
-            l.add(" ").add(fit(e.keys, key_column, glyphs), Role::Key).add(std::string(e.description));
+            l.add(" ").add(fit(e.keys, key_column, glyphs), Role::Key).add(display_text(e.description, glyphs));
             lines.push_back(std::move(l));
         }
     }

@@ -19,7 +19,7 @@ namespace keys {
 inline constexpr int kBase = 0x110000;  // past every code point
 inline constexpr int Up = kBase + 1, Down = kBase + 2, PageUp = kBase + 3, PageDown = kBase + 4, Home = kBase + 5,
                      End = kBase + 6, Enter = kBase + 7, Escape = kBase + 8, Backspace = kBase + 9,
-                     F1 = kBase + 10, Resize = kBase + 11;
+                     F1 = kBase + 10, Resize = kBase + 11, Left = kBase + 12, Right = kBase + 13;
 }  // namespace keys
 
 enum class Action : uint8_t {
@@ -39,7 +39,10 @@ enum class Action : uint8_t {
     Search,
     NextMatch,
     PreviousMatch,
+    ScrollLeft,    // the call text, horizontally
+    ScrollRight,
     CycleStats,
+    ToggleStats,
     Findings,
     Dump,
     Close,         // an overlay

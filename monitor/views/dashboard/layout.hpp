@@ -1,8 +1,9 @@
 // Where each pane goes for a terminal size: the top bar, processes, readers,
 // the call list (the main pane, given the most room), statistics and the
-// footer. Panes shrink to what they hold, within caps; on wide terminals the
-// statistics sit beside the call list. Below 80x24 nothing fits well: the
-// screen says so instead.
+// footer. Panes shrink to what they hold, within caps. The call text gets the
+// width first: the statistics sit beside the call list only when the list still
+// keeps kCallListWidth columns; the user may hide them. Below 80x24 nothing fits
+// well: the screen says so instead.
 #pragma once
 
 #include <cstddef>
@@ -10,8 +11,12 @@
 namespace pcscspy::dashboard {
 
 inline constexpr int kMinRows = 24, kMinCols = 80;
-// From this width the statistics go beside the call list.
-inline constexpr int kSideBySideCols = 160;
+// The call list's width before the statistics may take a side: from
+// kCallListWidth + 1 + kMinStatsWidth columns they go beside it (narrower, they
+// go below, where they cost rows, not call text).
+inline constexpr int kCallListWidth = 160;
+inline constexpr int kMinStatsWidth = 72;
+inline constexpr int kSideBySideCols = kCallListWidth + 1 + kMinStatsWidth;
 
 struct Rect {
     int y = 0, x = 0, height = 0, width = 0;
@@ -32,6 +37,7 @@ struct Layout {
     Rect middle;  // between the top bar and the footer (overlays)
 };
 
-Layout compute_layout(int rows, int cols, PaneNeeds needs);
+// `stats_hidden`: the call list takes the statistics' room.
+Layout compute_layout(int rows, int cols, PaneNeeds needs, bool stats_hidden = false);
 
 }  // namespace pcscspy::dashboard

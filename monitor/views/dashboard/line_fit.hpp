@@ -11,6 +11,10 @@ namespace pcscspy::dashboard {
 // role pads a short line.
 StyledLine fit_line(StyledLine line, size_t width, const Glyphs& glyphs);
 
+// The line without its first `columns` columns (horizontal scrolling); a wide
+// character cut in two leaves a space.
+StyledLine skip_columns(StyledLine line, size_t columns);
+
 // Columns the line takes.
 size_t line_width(const StyledLine& line);
 

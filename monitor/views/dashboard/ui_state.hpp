@@ -80,7 +80,9 @@ struct UiState {
     CallFilter filter;
     CallCursor cursor;
     SearchState search;
+    size_t call_scroll = 0;  // columns of the CALL text scrolled off to the left (← →)
     StatsTable stats = StatsTable::Functions;
+    bool stats_hidden = false;  // `S`: the call list takes the statistics' room
     Overlay overlay = Overlay::None;
     DetailState detail;
     FindingsState findings;
