@@ -384,6 +384,34 @@ def case_no_color(d):
     expect(lights and all(c in ".*+!" for c in lights), f"lights as characters, got {lights}", s)
 
 
+def case_filter(d):
+    """f filters by an expression: the list, "Calls N of M" and the statistics follow; a bad one says why."""
+    running_workload(d)
+    d.wait_text("GET CHALLENGE 8-byte challenge")
+    d.keys("f")
+    d.wait_text("filter: _")
+    d.type("dur>50")
+    d.wait_text("column 5: dur needs a unit")
+    # Enter refuses it: the prompt stays open with the text and the reason.
+    d.keys("Enter")
+    d.wait_text("filter: dur>50_", "column 5: dur needs a unit")
+    for _ in range(len("dur>50")):
+        d.keys("BSpace")
+    d.wait_text("filter: _")
+    d.type("ins==84 && sw==9000")
+    s = d.wait_text("Enter apply")
+    d.keys("Enter")
+    s = d.wait_text("filter: ins==84 && sw==9000", "filtered")
+    m = re.search(r"Calls (\d+) of (\d+)", s)
+    expect(m is not None and 0 < int(m.group(1)) < int(m.group(2)), "Calls N of M", s)
+    rows = [l for l in s.splitlines() if re.match(r"\d\d:\d\d:\d\d\.\d{3} +\d+ ", l)]
+    expect(rows and all("GET CHALLENGE" in l and "9000" in l for l in rows), "only GET CHALLENGEs answered 9000", s)
+    stats = s[s.index("Time by function"):]
+    expect("SCardTransmit" in stats and "SCardConnect" not in stats, "statistics of the filtered calls only", s)
+    d.keys("c")
+    d.wait_gone("filtered", "filter:")
+
+
 def testbed_state():
     """The test bed's state folder, when the fixture started pcscd and vicc (else skip)."""
     state = os.environ.get("PCSCSPY_TESTBED_STATE", "")
@@ -459,6 +487,7 @@ CASES = {
     "crash": ({}, ()),
     "vt100": ({"TERM": "vt100", "NO_COLOR": "1", "LANG": "C", "LC_ALL": "C"}, ()),
     "no_color": ({}, ("--no-color",)),
+    "filter": ({}, ()),
     "readers": ({}, (), False), "readers_pcscd": ({}, (), False),
 }
 

@@ -191,7 +191,7 @@ TEST_CASE("call list: process and reader filters") {
     d.ui.filter.process = 1;  // beta on Reader A: nothing
     p = call_list_pane(d.now(), d.ui, 120, 20);
     REQUIRE(p.rows.size() == 1);
-    CHECK(p.rows[0].text().find("no call matches the filter") != std::string::npos);
+    CHECK(p.rows[0].text().find("no call passes the filter") != std::string::npos);
 }
 
 TEST_CASE("call list: a selection that leaves the history or the filter moves to its neighbour") {

@@ -61,6 +61,7 @@ std::string filter_text(const ViewContext& ctx, const UiState& ui) {
     if (ui.filter.reader && *ui.filter.reader < model.readers().size())
         text += (text.empty() ? "" : ", ") + std::string("reader ") +
                 display_text(model.readers()[*ui.filter.reader].name, ctx.glyphs);
+    if (ui.filter.expression) text += (text.empty() ? "" : ", ") + display_text(ui.filter.expression->text(), ctx.glyphs);
     return text;
 }
 
@@ -101,6 +102,23 @@ StyledLine top_bar(const ViewContext& ctx, const UiState& ui, size_t width) {
 
 StyledLine footer(const ViewContext& ctx, const UiState& ui, size_t width) {
     const Glyphs& g = ctx.glyphs;
+    if (ui.filter_prompt.editing) {
+        // As Wireshark's filter bar: the text, and whether it parses yet.
+        const FilterPromptState& p = ui.filter_prompt;
+        StyledLine l;
+        l.add("filter: ", Role::Paused).add(display_text(p.input, g), Role::Paused).add("_", Role::Paused);
+        StyledLine right;
+        if (!p.error.empty()) right.add(display_text(p.error, g), Role::Error);
+        else if (p.input.find_first_not_of(' ') == std::string::npos)
+            right.add("Enter: no filter  Esc cancel  e.g. ins==A4 && sw!=9000  (? lists the fields)", Role::Dim);
+        else right.add("Enter apply  Esc cancel", Role::Ok);
+        // The end of a long input stays visible (where the user types).
+        const size_t right_w = std::min(line_width(right), width / 2);
+        right = fit_line(std::move(right), right_w, g);
+        const size_t room = width > right_w + 1 ? width - right_w - 1 : width;
+        if (line_width(l) > room) l = skip_columns(std::move(l), line_width(l) - room);
+        return join_left_right(std::move(l), std::move(right), width, g);
+    }
     if (ui.search.editing) {
         StyledLine l;
         l.add("/", Role::Paused).add(display_text(ui.search.input, g), Role::Paused).add("_", Role::Paused);

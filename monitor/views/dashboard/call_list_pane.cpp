@@ -84,15 +84,21 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
     if (!summaries.empty()) ui.call_scroll = std::min(ui.call_scroll, longest > c.summary ? longest - c.summary : size_t{0});
     if (ui.call_scroll) state = "+" + std::to_string(ui.call_scroll) + " cols" + (state.empty() ? "" : "  " + state);
 
+    // "Calls N": of the calls that pass the filter, when one is set.
+    std::string title = "Calls " + std::to_string(pane.total);
+    if (ui.filter.active()) title = "Calls " + std::to_string(ui.filtered.calls) + " of " + std::to_string(pane.total);
+    const std::string pid_label = threads ? "PID/TID" : "PID";
+    const size_t lead = c.time + 1 + c.pid;
     // The list is in the order calls end, and shows when each ended.
     const std::string order_note = "CALL  (as they ended; time: the end)";
     const std::string call_label = c.summary > order_note.size() ? order_note : "CALL";
     StyledLine h;
     h.fill = Role::Heading;
-    h.add(fit("Calls " + std::to_string(pane.total), c.time + 1, g), Role::HeadingTitle)
-        .add(fit(threads ? "PID/TID" : "PID", c.pid, g, Align::Right), Role::Heading)
-        .add(" ", Role::Heading)
-        .add(fit("FUNCTION", c.function + 1, g), Role::Heading);
+    if (display_width(title) + 1 + pid_label.size() <= lead)
+        h.add(fit(title, lead - pid_label.size(), g), Role::HeadingTitle).add(pid_label, Role::Heading);
+    else
+        h.add(fit(title, lead, g), Role::HeadingTitle);
+    h.add(" ", Role::Heading).add(fit("FUNCTION", c.function + 1, g), Role::Heading);
     if (c.reader) h.add(fit("READER", c.reader + 1, g), Role::Heading);
     h.add(fit(call_label, c.summary > state.size() + 6 ? c.summary - state.size() - 1 : c.summary, g), Role::Heading);
     if (c.summary > state.size() + 6 && !state.empty()) h.add(state, state_role).add(" ", Role::Heading);
@@ -102,7 +108,7 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
     if (window.rows.empty() && rows > 0) {
         StyledLine l;
         std::string why = model.calls().empty() ? (model.counters().calls ? "  no call kept (--history 0)" : "  no call yet")
-                                                : "  no call matches the filter (c clears it)";
+                                                : "  no call passes the filter (c clears it)";
         l.add(why, Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }

@@ -15,7 +15,7 @@ const CallRecord* CallNavigator::at(uint64_t ordinal) const {
 
 bool CallNavigator::matches(uint64_t ordinal) const {
     const CallRecord* c = at(ordinal);
-    return c && filter_.matches(*c);
+    return c && filter_.matches(model_, *c);
 }
 
 uint64_t CallNavigator::find(uint64_t ordinal, int direction) const {

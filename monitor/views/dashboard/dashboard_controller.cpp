@@ -43,7 +43,7 @@ constexpr size_t kScrollStep = 16;
 }  // namespace
 
 bool DashboardController::handle_key(int key) {
-    if (ui_.search.editing) {
+    if (ui_.search.editing || ui_.filter_prompt.editing) {
         if (const KeyBinding* b = find_binding(KeyScope::Prompt, key)) {
             act_prompt(b->action);
             return true;
@@ -97,6 +97,10 @@ void DashboardController::act(Action action) {
             ui_.search.input.clear();
             ui_.search.origin = ui_.cursor;
             break;
+        case Action::Filter:
+            // The expression in force, to edit.
+            ui_.filter_prompt = {true, ui_.filter.expression ? ui_.filter.expression->text() : "", ""};
+            break;
         case Action::ScrollLeft: ui_.call_scroll -= std::min<size_t>(ui_.call_scroll, kScrollStep); break;
         case Action::ScrollRight: ui_.call_scroll += kScrollStep; break;  // the pane clamps it
         case Action::ToggleStats: ui_.stats_hidden = !ui_.stats_hidden; break;
@@ -110,9 +114,9 @@ void DashboardController::act(Action action) {
             break;
         case Action::Dump: dump(); break;
         case Action::Close:
-        case Action::SearchConfirm:
-        case Action::SearchCancel:
-        case Action::SearchErase: break;
+        case Action::PromptConfirm:
+        case Action::PromptCancel:
+        case Action::PromptErase: break;
     }
 }
 
@@ -142,15 +146,19 @@ void DashboardController::act_overlay(Action action) {
 }
 
 void DashboardController::act_prompt(Action action) {
+    if (ui_.filter_prompt.editing) {
+        act_filter_prompt(action);
+        return;
+    }
     switch (action) {
-        case Action::SearchConfirm: {
+        case Action::PromptConfirm: {
             ui_.search.editing = false;
             ui_.search.query = ui_.search.input;
             ui_.search.matches = 0;
             if (ui_.search.query.empty()) break;
             CallSearch search(ui_.search.query, show_secrets_);
             for (const CallRecord& c : model_.calls())
-                if (ui_.filter.matches(c) && search.matches(model_, c)) ++ui_.search.matches;
+                if (ui_.filter.matches(model_, c) && search.matches(model_, c)) ++ui_.search.matches;
             if (ui_.search.matches == 0)
                 ui_.message = {"no call matches \"" + ui_.search.query + "\"", Role::Warn};
             else
@@ -159,11 +167,11 @@ void DashboardController::act_prompt(Action action) {
                                Role::Normal};
             break;
         }
-        case Action::SearchCancel:
+        case Action::PromptCancel:
             ui_.search.editing = false;
             ui_.cursor = ui_.search.origin;
             break;
-        case Action::SearchErase:
+        case Action::PromptErase:
             erase_last_utf8(ui_.search.input);
             search_as_you_type();
             break;
@@ -171,7 +179,58 @@ void DashboardController::act_prompt(Action action) {
     }
 }
 
+void DashboardController::act_filter_prompt(Action action) {
+    FilterPromptState& p = ui_.filter_prompt;
+    switch (action) {
+        case Action::PromptConfirm: {
+            if (p.input.find_first_not_of(' ') == std::string::npos) {
+                p = {};
+                if (ui_.filter.expression) {
+                    ui_.filter.expression.reset();
+                    ui_.message = {"filter expression removed", Role::Dim};
+                    CallNavigator(model_, ui_.filter, ui_.cursor).end();
+                }
+                break;
+            }
+            auto parsed = CallFilterExpression::parse(p.input);
+            if (!parsed.expression) {
+                // The prompt stays open with the text, to be mended.
+                p.error = parsed.error->text();
+                ui_.message = {"bad filter: " + p.error, Role::Error};
+                break;
+            }
+            ui_.filter.expression = std::move(parsed.expression);
+            p = {};
+            CallNavigator(model_, ui_.filter, ui_.cursor).end();
+            uint64_t n = 0;
+            for (const CallRecord& c : model_.calls()) n += ui_.filter.matches(model_, c);
+            ui_.message = {std::to_string(n) + " kept calls pass the filter (f edits it, c clears it)",
+                           n ? Role::Normal : Role::Warn};
+            break;
+        }
+        case Action::PromptCancel: p = {}; break;
+        case Action::PromptErase:
+            erase_last_utf8(p.input);
+            check_filter_input();
+            break;
+        default: break;
+    }
+}
+
+void DashboardController::check_filter_input() {
+    FilterPromptState& p = ui_.filter_prompt;
+    p.error.clear();
+    if (p.input.find_first_not_of(' ') == std::string::npos) return;
+    auto parsed = CallFilterExpression::parse(p.input);
+    if (parsed.error) p.error = parsed.error->text();
+}
+
 void DashboardController::type(int code_point) {
+    if (ui_.filter_prompt.editing) {
+        if (ui_.filter_prompt.input.size() < kFilterMaxBytes) append_utf8(ui_.filter_prompt.input, code_point);
+        check_filter_input();
+        return;
+    }
     if (ui_.search.input.size() < kMaxSearchBytes) append_utf8(ui_.search.input, code_point);
     search_as_you_type();
 }
@@ -261,7 +320,7 @@ void DashboardController::show_finding_call() {
         ui_.message = {f.seq ? "that call is no longer in the history" : "this finding is about no single call", Role::Warn};
         return;
     }
-    if (!ui_.filter.matches(*model_.call_at(ordinal))) ui_.filter = {};
+    if (!ui_.filter.matches(model_, *model_.call_at(ordinal))) ui_.filter = {};
     CallNavigator nav(model_, ui_.filter, ui_.cursor);
     if (ui_.cursor.paused && ordinal > nav.limit()) ui_.cursor.paused = false;
     nav.select(ordinal);

@@ -36,6 +36,8 @@ private:
     void act(Action action);
     void act_overlay(Action action);
     void act_prompt(Action action);
+    void act_filter_prompt(Action action);
+    void check_filter_input();
     void type(int code_point);
     void search_as_you_type();
     void cycle_process();

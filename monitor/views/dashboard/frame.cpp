@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "monitor/views/dashboard/filtered_stats.hpp"
 #include "monitor/views/dashboard/findings_view.hpp"
 #include "monitor/views/dashboard/key_table.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
@@ -26,17 +27,26 @@ void place_pane(Frame& f, const Rect& r, Pane pane) {
     f.animated = f.animated || pane.animated;
 }
 
-size_t stats_entries(const SessionModel& m, StatsTable t) {
+// Rows of the statistics table: the session's, or the filtered calls'.
+size_t stats_entries(const SessionModel& m, const UiState& ui) {
+    const bool filtered = ui.filter.active();
     size_t n = 0;
-    switch (t) {
+    switch (ui.stats) {
         case StatsTable::Functions:
-            for (const FunctionStats& s : m.function_stats().rows()) n += s.stats.calls != 0;
+            for (const FunctionStats& s : (filtered ? ui.filtered.functions : m.function_stats()).rows())
+                n += s.stats.calls != 0;
             break;
         case StatsTable::Readers:
-            for (const ReaderInfo& r : m.readers()) n += r.stats.calls != 0;
+            if (filtered)
+                for (const CallStats& s : ui.filtered.readers) n += s.calls != 0;
+            else
+                for (const ReaderInfo& r : m.readers()) n += r.stats.calls != 0;
             break;
         case StatsTable::Processes:
-            for (const ProcessInfo& p : m.processes()) n += p.stats.calls != 0;
+            if (filtered)
+                for (const CallStats& s : ui.filtered.processes) n += s.calls != 0;
+            else
+                for (const ProcessInfo& p : m.processes()) n += p.stats.calls != 0;
             break;
     }
     return n;
@@ -170,11 +180,12 @@ Frame build_frame(const ViewContext& ctx, UiState& ui, int rows, int cols) {
     f.cols = cols;
     const SessionModel& m = ctx.model;
     const Glyphs& g = ctx.glyphs;
+    update_filtered_stats(m, ui.filter, ui.filtered);
     // The reader pane also says when pcscd is not running (one more row).
     const ReaderService service = m.reader_service().state;
     const size_t service_row = service == ReaderService::NoService || service == ReaderService::NoLibrary ? 1 : 0;
     PaneNeeds needs{std::max<size_t>(1, m.processes().size()), std::max<size_t>(1, m.readers().size() + service_row),
-                    std::max<size_t>(1, stats_entries(m, ui.stats))};
+                    std::max<size_t>(1, stats_entries(m, ui))};
     Layout l = compute_layout(rows, cols, needs, ui.stats_hidden);
     if (l.too_small) {
         too_small(f, g);

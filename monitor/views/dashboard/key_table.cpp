@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "monitor/model/call_filter_expression.hpp"
+
 namespace pcscspy::dashboard {
 
 namespace {
@@ -22,6 +24,7 @@ constexpr KeyBinding kKeys[] = {
     {Main, ' ', "space", "pause / resume the list (events are still collected)", Pause, "pause"},
     {Main, 'p', "p", "process filter: all, each process in turn, all", CycleProcess, "proc"},
     {Main, 'r', "r", "reader filter: all, each reader in turn, all", CycleReader, "reader"},
+    {Main, 'f', "f", "filter by an expression: ins==A4 && sw!=9000, fn==Transmit && dur>50ms", Filter, "filter"},
     {Main, 'c', "c", "clear the filters and the search", ClearFilters, "clear"},
     {Main, '/', "/", "search calls: function, reader, exe, INS, SW, return code, hex", Search, "search"},
     {Main, 'n', "n", "next match, going back in time", NextMatch},
@@ -46,15 +49,16 @@ constexpr KeyBinding kKeys[] = {
     {Overlay, 'q', "q", "close", Close},
     {Overlay, '?', "?", "close", Close},
 
-    {Prompt, keys::Enter, "Enter", "find the nearest match, going back in time", SearchConfirm},
-    {Prompt, keys::Escape, "Esc", "cancel the search", SearchCancel},
-    {Prompt, keys::Backspace, "Backspace", "erase the last character", SearchErase},
+    {Prompt, keys::Enter, "Enter", "search: the nearest match, going back in time; filter: apply it (empty: none)",
+     PromptConfirm},
+    {Prompt, keys::Escape, "Esc", "cancel", PromptCancel},
+    {Prompt, keys::Backspace, "Backspace", "erase the last character", PromptErase},
 };
 
 constexpr Named kScopeTitles[] = {
     {static_cast<uint64_t>(Main), "Main screen"},
     {static_cast<uint64_t>(Overlay), "Detail, findings and help views"},
-    {static_cast<uint64_t>(Prompt), "Search prompt (type the text)"},
+    {static_cast<uint64_t>(Prompt), "Search and filter prompts (type the text)"},
 };
 
 }  // namespace
@@ -102,6 +106,13 @@ std::vector<StyledLine> help_lines(const Glyphs& glyphs) {
             lines.push_back(std::move(l));
         }
     }
+    lines.emplace_back();
+    // The filter's language, from its own table.
+    lines.push_back(StyledLine{}.add("Filter expressions (f)", Role::Strong));
+    lines.push_back(StyledLine{}.add(" field OP value, joined by && || ! ( ); OP: == != < <= > >= contains", Role::Normal));
+    lines.push_back(StyledLine{}.add(" a bare field: the call has it; a comparison with a field it lacks is false", Role::Dim));
+    for (const std::string& field : CallFilterExpression::field_help())
+        lines.push_back(StyledLine{}.add(" ").add(display_text(field, glyphs)));
     lines.emplace_back();
     // The lights, drawn as the panes draw them.
     StyledLine lights;

@@ -37,6 +37,7 @@ enum class Action : uint8_t {
     CycleReader,
     ClearFilters,
     Search,
+    Filter,        // the filter expression prompt
     NextMatch,
     PreviousMatch,
     ScrollLeft,    // the call text, horizontally
@@ -46,15 +47,15 @@ enum class Action : uint8_t {
     Findings,
     Dump,
     Close,         // an overlay
-    SearchConfirm,
-    SearchCancel,
-    SearchErase,
+    PromptConfirm,
+    PromptCancel,
+    PromptErase,
 };
 
 enum class KeyScope : uint8_t {
     Main,     // the panes
     Overlay,  // help, detail, findings
-    Prompt,   // the search prompt (other keys are typed in)
+    Prompt,   // the search and filter prompts (other keys are typed in)
 };
 
 struct KeyBinding {

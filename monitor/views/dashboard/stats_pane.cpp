@@ -15,23 +15,33 @@ struct StatsRow {
     std::optional<int64_t> p95_ns;  // per function only
 };
 
-std::vector<StatsRow> stats_rows(const ViewContext& ctx, StatsTable table) {
+// The session's rows, or with a filter the rows of the calls that pass it.
+std::vector<StatsRow> stats_rows(const ViewContext& ctx, const UiState& ui) {
     const SessionModel& model = ctx.model;
+    const bool filtered = ui.filter.active();
+    const FilteredStats& fs = ui.filtered;
     std::vector<StatsRow> rows;
-    switch (table) {
-        case StatsTable::Functions:
-            for (const FunctionStats* f : model.function_stats().sorted_by_total())
+    switch (ui.stats) {
+        case StatsTable::Functions: {
+            const FunctionStatsTable& table = filtered ? fs.functions : model.function_stats();
+            for (const FunctionStats* f : table.sorted_by_total())
                 rows.push_back({display_text(f->name, ctx.glyphs), f->stats, f->p95_ns()});
             return rows;
+        }
         case StatsTable::Readers:
-            for (const ReaderInfo& r : model.readers())
-                if (r.stats.calls) rows.push_back({display_text(r.name, ctx.glyphs), r.stats, std::nullopt});
+            for (const ReaderInfo& r : model.readers()) {
+                const CallStats& st = !filtered ? r.stats : r.index < fs.readers.size() ? fs.readers[r.index] : CallStats{};
+                if (st.calls) rows.push_back({display_text(r.name, ctx.glyphs), st, std::nullopt});
+            }
             break;
         case StatsTable::Processes:
-            for (const ProcessInfo& p : model.processes())
-                if (p.stats.calls)
-                    rows.push_back({std::to_string(p.pid) + " " + display_text(process_name(p), ctx.glyphs), p.stats,
+            for (const ProcessInfo& p : model.processes()) {
+                const CallStats& st =
+                    !filtered ? p.stats : p.index < fs.processes.size() ? fs.processes[p.index] : CallStats{};
+                if (st.calls)
+                    rows.push_back({std::to_string(p.pid) + " " + display_text(process_name(p), ctx.glyphs), st,
                                     std::nullopt});
+            }
             break;
     }
     std::stable_sort(rows.begin(), rows.end(),
@@ -52,7 +62,7 @@ std::string share_bar(double share, size_t width, const Glyphs& g) {
 
 Pane stats_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t max_rows) {
     const Glyphs& g = ctx.glyphs;
-    std::vector<StatsRow> rows = stats_rows(ctx, ui.stats);
+    std::vector<StatsRow> rows = stats_rows(ctx, ui);
     // Narrow (80 columns, or beside the call list): no MIN nor P95, so that the
     // share keeps a bar.
     const bool p95 = ui.stats == StatsTable::Functions && width >= 110;
@@ -81,12 +91,15 @@ Pane stats_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t 
     if (min) h.add(fit("MIN", num, g, Align::Right), Role::Heading);
     h.add(fit("MAX", num, g, Align::Right), Role::Heading);
     if (p95) h.add(fit("P95", num, g, Align::Right), Role::Heading);
-    h.add("  ", Role::Heading).add(fit("SHARE", share_w > 6 ? share_w - 6 : share_w, g), Role::Heading);
+    // With a filter, the table is of the calls that pass it (and says so).
+    std::string share = "SHARE";
+    if (ui.filter.active()) share += ui.filtered.partial ? "  filtered, of the kept calls" : "  filtered";
+    h.add("  ", Role::Heading).add(fit(share, share_w > 6 ? share_w - 6 : share_w, g), ui.filter.active() ? Role::HeadingTitle : Role::Heading);
     pane.heading = fit_line(std::move(h), width, g);
 
     if (rows.empty() && max_rows > 0) {
         StyledLine l;
-        l.add("  no call yet", Role::Dim);
+        l.add(ui.filter.active() ? "  no call passes the filter" : "  no call yet", Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
     for (const StatsRow& r : rows) {

@@ -6,25 +6,35 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "monitor/model/call_filter_expression.hpp"
 #include "monitor/model/call_record.hpp"
+#include "monitor/model/call_stats.hpp"
 #include "monitor/views/dashboard/styled_text.hpp"
 #include "protocol/xlat.hpp"
 
 namespace pcscspy::dashboard {
 
-// The call list's filters: indexes into SessionModel::processes() / readers().
+// The call list's filters: a process and a reader (indexes into
+// SessionModel::processes() / readers()) and an expression (`f`); a call must
+// pass all that are set. The statistics and the list's heading follow them.
 struct CallFilter {
     std::optional<size_t> process;
     std::optional<size_t> reader;
+    std::shared_ptr<const CallFilterExpression> expression;
 
-    bool active() const { return process || reader; }
-    bool matches(const CallRecord& c) const {
+    bool active() const { return process || reader || expression; }
+    bool matches(const SessionModel& model, const CallRecord& c) const {
         return (!process || c.process == *process) &&
-               (!reader || (c.reader >= 0 && static_cast<size_t>(c.reader) == *reader));
+               (!reader || (c.reader >= 0 && static_cast<size_t>(c.reader) == *reader)) &&
+               (!expression || expression->matches(model, c));
+    }
+    bool operator==(const CallFilter& o) const {
+        return process == o.process && reader == o.reader && expression == o.expression;
     }
 };
 
@@ -56,6 +66,27 @@ struct SearchState {
     CallCursor origin;     // the list as it was when the prompt opened (Esc goes back)
 };
 
+// The filter prompt (`f`), in the footer like the search's.
+struct FilterPromptState {
+    bool editing = false;
+    std::string input;  // the expression being typed (starts as the one in force)
+    std::string error;  // why the input does not parse yet ("" it does, or is empty)
+};
+
+// Statistics computed over the calls that pass the filter, kept up to date
+// frame by frame (only the calls that arrived since are looked at); rebuilt
+// from the kept calls when the filter changes.
+struct FilteredStats {
+    CallFilter filter;             // the filter they were computed for
+    uint64_t next_ordinal = 0;     // calls before this one were counted (0: nothing yet)
+    uint64_t first_counted = 0;    // the oldest call counted
+    bool partial = false;          // calls of the filter had already left the history
+    uint64_t calls = 0;            // calls that passed
+    FunctionStatsTable functions;  // per function, with durations
+    std::vector<CallStats> readers;    // by reader index
+    std::vector<CallStats> processes;  // by process index
+};
+
 // The detail of one call, built when it was opened (the call may leave the
 // history while it is shown).
 struct DetailState {
@@ -80,9 +111,11 @@ struct UiState {
     CallFilter filter;
     CallCursor cursor;
     SearchState search;
+    FilterPromptState filter_prompt;
     size_t call_scroll = 0;  // columns of the CALL text scrolled off to the left (← →)
     StatsTable stats = StatsTable::Functions;
     bool stats_hidden = false;  // `S`: the call list takes the statistics' room
+    FilteredStats filtered;
     Overlay overlay = Overlay::None;
     DetailState detail;
     FindingsState findings;
