@@ -412,6 +412,33 @@ def case_filter(d):
     d.wait_gone("filtered", "filter:")
 
 
+def case_pick(d):
+    """Tab to the process pane, a row, Enter: the calls of that process only; Enter again: all."""
+    running_workload(d)
+    subprocess.run([RUN, "--socket", d.socket, "--", "opensc-tool", "--reader", "0", "--atr"],
+                   capture_output=True, timeout=60)
+    d.wait_text("opensc-tool")
+    d.keys("Tab")
+    d.wait_text("▶ Processes")
+    # Each row in turn: Enter filters by it; the opensc-tool row is the one wanted.
+    for _ in range(10):
+        d.keys("Enter")
+        s = d.wait_text("filter: pid")
+        if "opensc-tool" in top_line(s):
+            break
+        d.keys("Enter")
+        d.wait_gone("filter: pid")
+        d.keys("Down")
+    expect("opensc-tool" in top_line(s), "the opensc-tool row picked", s)
+    pid = re.search(r"filter: pid (\d+)", s).group(1)
+    pids = {l.split()[1] for l in s.splitlines() if re.match(r"\d\d:\d\d:\d\d\.\d{3} +\d+ ", l)}
+    expect(pids == {pid}, f"only pid {pid} listed, saw {pids}", s)
+    d.keys("Enter")
+    d.wait_gone("filter: pid")
+    d.keys("Escape")
+    d.wait_gone("▶ Processes")
+
+
 def testbed_state():
     """The test bed's state folder, when the fixture started pcscd and vicc (else skip)."""
     state = os.environ.get("PCSCSPY_TESTBED_STATE", "")
@@ -487,7 +514,7 @@ CASES = {
     "crash": ({}, ()),
     "vt100": ({"TERM": "vt100", "NO_COLOR": "1", "LANG": "C", "LC_ALL": "C"}, ()),
     "no_color": ({}, ("--no-color",)),
-    "filter": ({}, ()),
+    "filter": ({}, ()), "pick": ({}, ()),
     "readers": ({}, (), False), "readers_pcscd": ({}, (), False),
 }
 

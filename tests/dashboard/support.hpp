@@ -36,9 +36,10 @@ inline constexpr int64_t kRecordedStartUs = 1764030000000000;
 
 // Event lines written by hand, for situations a recording does not show.
 struct Events {
-    static std::string hello(int64_t pid, int64_t ts, const std::string& exe, std::vector<std::string> argv = {}) {
+    static std::string hello(int64_t pid, int64_t ts, const std::string& exe, std::vector<std::string> argv = {},
+                             int64_t ppid = 1) {
         if (argv.empty()) argv.push_back(exe);
-        return json{{"v", 1}, {"type", "hello"}, {"pid", pid}, {"tid", pid}, {"ts_us", ts}, {"ppid", 1}, {"uid", 0},
+        return json{{"v", 1}, {"type", "hello"}, {"pid", pid}, {"tid", pid}, {"ts_us", ts}, {"ppid", ppid}, {"uid", 0},
                     {"exe", exe}, {"argv", argv}, {"via", "preload"}, {"backend", "/usr/lib/libpcsclite.so.1"},
                     {"spy", "test"}}
             .dump();

@@ -72,7 +72,7 @@ const KeyTranslation kKeyTranslations[] = {
     {KEY_HOME, keys::Home},     {KEY_END, keys::End},         {KEY_FIND, keys::Home},    {KEY_SELECT, keys::End},
     {KEY_A1, keys::Home},       {KEY_C1, keys::End},          {KEY_A3, keys::PageUp},    {KEY_C3, keys::PageDown},
     {KEY_ENTER, keys::Enter},   {KEY_BACKSPACE, keys::Backspace}, {KEY_F(1), keys::F1},  {KEY_RESIZE, keys::Resize},
-    {KEY_LEFT, keys::Left},     {KEY_RIGHT, keys::Right},
+    {KEY_LEFT, keys::Left},     {KEY_RIGHT, keys::Right},     {KEY_BTAB, keys::BackTab},
 };
 // Home and End as terminals send them whatever TERM says (tmux and screen send
 // ESC[1~ / ESC[4~ even under TERM=xterm*, rxvt ESC[7~ / ESC[8~, xterm ESC[H,
@@ -88,6 +88,7 @@ const KeySequence kExtraSequences[] = {
 
 const KeyTranslation kCharTranslations[] = {
     {'\n', keys::Enter}, {'\r', keys::Enter}, {27, keys::Escape}, {127, keys::Backspace}, {8, keys::Backspace},
+    {'\t', keys::Tab},
 };
 
 // The screen the crash handler restores (one dashboard per process).

@@ -6,6 +6,7 @@
 #include "monitor/views/dashboard/call_window.hpp"
 #include "monitor/views/dashboard/detail_view.hpp"
 #include "monitor/views/dashboard/findings_view.hpp"
+#include "monitor/views/dashboard/process_order.hpp"
 
 namespace pcscspy::dashboard {
 
@@ -61,6 +62,11 @@ bool DashboardController::handle_key(int key) {
         }
         return false;
     }
+    if (ui_.focus != Focus::Calls)
+        if (const KeyBinding* b = find_binding(KeyScope::Pane, key)) {
+            act_pane(b->action);
+            return true;
+        }
     if (const KeyBinding* b = find_binding(KeyScope::Main, key)) {
         act(b->action);
         return true;
@@ -103,6 +109,24 @@ void DashboardController::act(Action action) {
             break;
         case Action::ScrollLeft: ui_.call_scroll -= std::min<size_t>(ui_.call_scroll, kScrollStep); break;
         case Action::ScrollRight: ui_.call_scroll += kScrollStep; break;  // the pane clamps it
+        case Action::NextPane: focus_pane(+1); break;
+        case Action::PreviousPane: focus_pane(-1); break;
+        case Action::SortProcesses: {
+            auto& order = ui_.process_order;
+            order.sort = static_cast<ProcessSort>((static_cast<size_t>(order.sort) + 1) % std::size(kProcessSorts));
+            order.reversed = false;
+            const Named* sort = find_value(kProcessSorts, static_cast<uint64_t>(order.sort));
+            ui_.message = {"processes sorted by " + std::string(sort ? sort->name : "?") +
+                               (order.sort == ProcessSort::Arrival ? " (running first)" : "") + "; O reverses",
+                           Role::Dim};
+            break;
+        }
+        case Action::ReverseProcesses: ui_.process_order.reversed = !ui_.process_order.reversed; break;
+        case Action::ProcessTree:
+            ui_.process_order.tree = !ui_.process_order.tree;
+            ui_.message = {ui_.process_order.tree ? "processes as a tree: each under its parent" : "processes as a list",
+                           Role::Dim};
+            break;
         case Action::ToggleStats: ui_.stats_hidden = !ui_.stats_hidden; break;
         case Action::NextMatch: jump_to_match(-1); break;
         case Action::PreviousMatch: jump_to_match(+1); break;
@@ -113,11 +137,81 @@ void DashboardController::act(Action action) {
             ui_.overlay = Overlay::Findings;
             break;
         case Action::Dump: dump(); break;
+        case Action::Pick:
+        case Action::LeavePane:
         case Action::Close:
         case Action::PromptConfirm:
         case Action::PromptCancel:
         case Action::PromptErase: break;
     }
+}
+
+void DashboardController::focus_pane(int direction) {
+    constexpr Focus kOrder[] = {Focus::Calls, Focus::Processes, Focus::Readers};
+    size_t at = 0;
+    for (size_t i = 0; i < std::size(kOrder); ++i)
+        if (kOrder[i] == ui_.focus) at = i;
+    const size_t n = std::size(kOrder);
+    at = direction > 0 ? (at + 1) % n : (at + n - 1) % n;
+    ui_.focus = kOrder[at];
+    // Start from the filtered row, else the first one.
+    if (ui_.focus == Focus::Processes && !ui_.pane.process) {
+        auto rows = process_rows(model_, ui_.process_order, model_.latest_ts_us());
+        ui_.pane.process = ui_.filter.process ? ui_.filter.process
+                           : rows.empty()     ? std::nullopt
+                                              : std::optional<size_t>(rows.front().process->index);
+    }
+    if (ui_.focus == Focus::Readers && !ui_.pane.reader) {
+        ui_.pane.reader = ui_.filter.reader ? ui_.filter.reader
+                          : model_.readers().empty() ? std::nullopt
+                                                     : std::optional<size_t>(0);
+    }
+    if (ui_.focus != Focus::Calls) ui_.message = {"Up/Down select, Enter filters by it, Tab next pane, Esc back to the calls", Role::Dim};
+}
+
+void DashboardController::act_pane(Action action) {
+    // The rows of the focused pane, in the order it shows them (model indexes).
+    std::vector<size_t> rows;
+    if (ui_.focus == Focus::Processes)
+        for (const ProcessRow& r : process_rows(model_, ui_.process_order, model_.latest_ts_us()))
+            rows.push_back(r.process->index);
+    else
+        rows = reader_rows(model_);
+    std::optional<size_t>& selected = ui_.focus == Focus::Processes ? ui_.pane.process : ui_.pane.reader;
+    std::optional<size_t>& filter = ui_.focus == Focus::Processes ? ui_.filter.process : ui_.filter.reader;
+    size_t at = 0;
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (selected && rows[i] == *selected) at = i;
+    const size_t page = 5;
+    switch (action) {
+        case Action::Up: at -= std::min<size_t>(at, 1); break;
+        case Action::Down: ++at; break;
+        case Action::PageUp: at -= std::min(at, page); break;
+        case Action::PageDown: at += page; break;
+        case Action::Home: at = 0; break;
+        case Action::End: at = rows.empty() ? 0 : rows.size() - 1; break;
+        case Action::Pick: {
+            if (rows.empty()) return;
+            const size_t index = rows[std::min(at, rows.size() - 1)];
+            if (filter == index) {
+                filter.reset();
+                ui_.message = {"filter removed", Role::Dim};
+            } else {
+                filter = index;
+                ui_.message = {"calls of this " + std::string(ui_.focus == Focus::Processes ? "process" : "reader") +
+                                   " only (Enter again: all)",
+                               Role::Dim};
+            }
+            CallNavigator(model_, ui_.filter, ui_.cursor).end();
+            return;
+        }
+        case Action::LeavePane:
+            ui_.focus = Focus::Calls;
+            ui_.message = {};
+            return;
+        default: return;
+    }
+    if (!rows.empty()) selected = rows[std::min(at, rows.size() - 1)];
 }
 
 void DashboardController::act_overlay(Action action) {

@@ -38,6 +38,8 @@ private:
     void act_prompt(Action action);
     void act_filter_prompt(Action action);
     void check_filter_input();
+    void act_pane(Action action);
+    void focus_pane(int direction);
     void type(int code_point);
     void search_as_you_type();
     void cycle_process();

@@ -31,12 +31,26 @@ constexpr KeyBinding kKeys[] = {
     {Main, 'N', "N", "previous match, going forward in time", PreviousMatch},
     {Main, keys::Left, "←", "scroll the call text left", ScrollLeft},
     {Main, keys::Right, "→", "scroll the call text right (long APDUs)", ScrollRight},
+    {Main, keys::Tab, "Tab", "focus the next pane: calls, processes, readers (then Up, Down, Enter pick a row)", NextPane},
+    {Main, keys::BackTab, "S-Tab", "focus the previous pane", PreviousPane},
+    {Main, 'o', "o", "sort the processes by the next column (NAME PID CALLS ERR RATE)", SortProcesses},
+    {Main, 'O', "O", "reverse the processes' order", ReverseProcesses},
+    {Main, 'T', "T", "processes as a tree (parent, then its children)", ProcessTree},
     {Main, 's', "s", "statistics per function, per reader, per process", CycleStats, "stats"},
     {Main, 'S', "S", "hide / show the statistics (the call list takes their room)", ToggleStats},
     {Main, 'k', "k", "correctness findings (leaks, misuse, busy polling...)", Findings, "checks"},
     {Main, '!', "!", "correctness findings (leaks, misuse, busy polling...)", Findings},
     {Main, 'd', "d", "dump the session to a file now (its name shows below)", Dump, "dump"},
     {Main, 'q', "q", "quit", Quit, "quit"},
+
+    {Pane, keys::Up, "↑", "select the previous row", Up},
+    {Pane, keys::Down, "↓", "select the next row", Down},
+    {Pane, keys::PageUp, "PgUp", "a page up", PageUp},
+    {Pane, keys::PageDown, "PgDn", "a page down", PageDown},
+    {Pane, keys::Home, "Home", "the first row", Home},
+    {Pane, keys::End, "End", "the last row", End},
+    {Pane, keys::Enter, "Enter", "filter the calls by this process or reader (again: no longer)", Pick},
+    {Pane, keys::Escape, "Esc", "back to the call list", LeavePane},
 
     {Overlay, keys::Up, "↑", "scroll up (findings: previous)", Up},
     {Overlay, keys::Down, "↓", "scroll down (findings: next)", Down},
@@ -57,6 +71,7 @@ constexpr KeyBinding kKeys[] = {
 
 constexpr Named kScopeTitles[] = {
     {static_cast<uint64_t>(Main), "Main screen"},
+    {static_cast<uint64_t>(Pane), "Process and reader panes (after Tab; the other keys as above)"},
     {static_cast<uint64_t>(Overlay), "Detail, findings and help views"},
     {static_cast<uint64_t>(Prompt), "Search and filter prompts (type the text)"},
 };

@@ -19,7 +19,8 @@ namespace keys {
 inline constexpr int kBase = 0x110000;  // past every code point
 inline constexpr int Up = kBase + 1, Down = kBase + 2, PageUp = kBase + 3, PageDown = kBase + 4, Home = kBase + 5,
                      End = kBase + 6, Enter = kBase + 7, Escape = kBase + 8, Backspace = kBase + 9,
-                     F1 = kBase + 10, Resize = kBase + 11, Left = kBase + 12, Right = kBase + 13;
+                     F1 = kBase + 10, Resize = kBase + 11, Left = kBase + 12, Right = kBase + 13,
+                     Tab = kBase + 14, BackTab = kBase + 15;
 }  // namespace keys
 
 enum class Action : uint8_t {
@@ -42,10 +43,17 @@ enum class Action : uint8_t {
     PreviousMatch,
     ScrollLeft,    // the call text, horizontally
     ScrollRight,
+    NextPane,      // focus: calls, processes, readers
+    PreviousPane,
+    SortProcesses,     // the process pane's sort column
+    ReverseProcesses,  // its direction
+    ProcessTree,
     CycleStats,
     ToggleStats,
     Findings,
     Dump,
+    Pick,          // in the process or reader pane: filter by the selected row
+    LeavePane,     // back to the call list
     Close,         // an overlay
     PromptConfirm,
     PromptCancel,
@@ -53,7 +61,8 @@ enum class Action : uint8_t {
 };
 
 enum class KeyScope : uint8_t {
-    Main,     // the panes
+    Main,     // the panes (the call list has the focus)
+    Pane,     // the process or reader pane has the focus (Tab); other keys as Main
     Overlay,  // help, detail, findings
     Prompt,   // the search and filter prompts (other keys are typed in)
 };

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "monitor/model/process_name.hpp"
+#include "monitor/views/dashboard/process_order.hpp"
 #include "monitor/views/dashboard/display_format.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
 #include "monitor/views/dashboard/panes.hpp"
@@ -55,18 +56,10 @@ bool is_busy(const ProcessInfo& p) {
     return std::any_of(p.in_flight.begin(), p.in_flight.end(), [](const auto& e) { return !is_calm_wait(e.second.fn); });
 }
 
-// Order of the rows: running first, in arrival order; then ended processes, the
-// most recently ended first.
-std::vector<const ProcessInfo*> ordered_processes(const SessionModel& model) {
-    std::vector<const ProcessInfo*> out;
-    for (const ProcessInfo& p : model.processes()) out.push_back(&p);
-    std::stable_sort(out.begin(), out.end(), [](const ProcessInfo* a, const ProcessInfo* b) {
-        bool ra = a->state == ProcessState::Running, rb = b->state == ProcessState::Running;
-        if (ra != rb) return ra;
-        if (ra) return false;
-        return a->exit_us > b->exit_us;
-    });
-    return out;
+// "  └ " before a child's name in the tree.
+std::string tree_prefix(const ProcessRow& row, const Glyphs& g) {
+    if (row.depth == 0) return "";
+    return std::string(2 * (row.depth - 1), ' ') + (g.unicode ? (row.last_child ? "└ " : "├ ") : (row.last_child ? "` " : "| "));
 }
 
 std::string command_line(const ProcessInfo& p) {
@@ -106,17 +99,28 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
     const Glyphs& g = ctx.glyphs;
     const SessionModel& model = ctx.model;
     const ProcessColumns c = process_columns(width);
+    const bool focused = ui.focus == Focus::Processes;
     Pane pane;
     pane.total = model.processes().size();
 
-    std::string title = "Processes " + std::to_string(pane.total);
+    // The sorted column is marked with an arrow (down: largest or A first).
+    const ProcessOrder& order = ui.process_order;
+    const bool natural_down = order.sort == ProcessSort::Name || order.sort == ProcessSort::Pid;
+    const std::string_view mark = g.unicode ? ((natural_down != order.reversed) ? "▲" : "▼")
+                                            : ((natural_down != order.reversed) ? "^" : "v");
+    auto column = [&](ProcessSort sort, std::string_view name) {
+        return order.sort == sort ? std::string(mark) + std::string(name) : std::string(name);
+    };
+    std::string title = std::string(focused ? (g.unicode ? "▶ " : "> ") : "") + "Processes " + std::to_string(pane.total);
+    if (order.tree) title += " tree";
+    if (order.sort == ProcessSort::Name) title += " " + column(ProcessSort::Name, "name");
     StyledLine h;
     h.fill = Role::Heading;
     h.add(fit(title, 2 + c.name, g), Role::HeadingTitle)
-        .add(fit("PID", c.pid, g, Align::Right), Role::Heading)
-        .add(fit("CALLS", c.calls + 1, g, Align::Right), Role::Heading)
-        .add(fit("ERR", c.errors + 1, g, Align::Right), Role::Heading)
-        .add(fit("RATE", c.rate + 1, g, Align::Right), Role::Heading)
+        .add(fit(column(ProcessSort::Pid, "PID"), c.pid, g, Align::Right), Role::Heading)
+        .add(fit(column(ProcessSort::Calls, "CALLS"), c.calls + 1, g, Align::Right), Role::Heading)
+        .add(fit(column(ProcessSort::Errors, "ERR"), c.errors + 1, g, Align::Right), Role::Heading)
+        .add(fit(column(ProcessSort::Rate, "RATE"), c.rate + 1, g, Align::Right), Role::Heading)
         .add("  ", Role::Heading)
         .add(fit("NOW", c.doing, g), Role::Heading);
     if (c.via) h.add("  ", Role::Heading).add(fit("VIA", c.via, g), Role::Heading);
@@ -124,13 +128,14 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
     if (c.command) h.add("  ", Role::Heading).add(fit("COMMAND", c.command, g), Role::Heading);
     pane.heading = fit_line(std::move(h), width, g);
 
-    std::vector<const ProcessInfo*> order = ordered_processes(model);
-    if (ui.filter.process && order.size() > max_rows && max_rows > 0) {
-        // Keep the filtered process on screen.
-        auto it = std::find_if(order.begin(), order.end(), [&](auto* p) { return p->index == *ui.filter.process; });
-        if (it != order.end() && static_cast<size_t>(it - order.begin()) >= max_rows) std::rotate(order.begin() + max_rows - 1, it, it + 1);
-    }
-    if (order.empty() && max_rows > 0) {
+    const std::vector<ProcessRow> rows = process_rows(model, order, ctx.now_us);
+    // Keep on screen the row the user moves through (focused), else the filtered process.
+    const std::optional<size_t> marked = focused ? ui.pane.process : ui.filter.process;
+    size_t keep = 0;
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (marked && rows[i].process->index == *marked) keep = i;
+    const size_t first = first_visible_row(keep, rows.size(), max_rows);
+    if (rows.empty() && max_rows > 0) {
         StyledLine l;
         l.add(ctx.info.live ? "  waiting for traced programs " + std::string(g.arrow) + " " + ctx.info.trace_command +
                                   ", or pcscspy-top -- CMD"
@@ -138,8 +143,9 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
               Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
-    for (const ProcessInfo* p : order) {
+    for (size_t i = first; i < rows.size(); ++i) {
         if (pane.rows.size() >= max_rows) break;
+        const ProcessInfo* p = rows[i].process;
         const bool ended = p->state != ProcessState::Running;
         const Light light = ended ? Light{} : light_of(p->activity, is_busy(*p), ctx.now_us);
         const Doing doing = process_doing(ctx, *p);
@@ -148,7 +154,8 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         StyledLine l;
         l.spans.push_back(Span{std::string(light_character(light.kind)), Role::Normal, light});
         l.add(" ")
-            .add(fit(display_text(process_name(*p), g), c.name, g), ended ? Role::Dim : Role::Strong)
+            .add(fit(tree_prefix(rows[i], g) + display_text(process_name(*p), g), c.name, g),
+                 ended ? Role::Dim : Role::Strong)
             .add(fit(std::to_string(p->pid), c.pid, g, Align::Right), base)
             .add(fit(std::to_string(p->stats.calls), c.calls + 1, g, Align::Right), base)
             .add(fit(std::to_string(p->stats.errors), c.errors + 1, g, Align::Right),
@@ -163,7 +170,7 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
             if (p->lost_events) cmd = std::to_string(p->lost_events) + " events lost  " + cmd;
             l.add("  ").add(fit(cmd, c.command, g), p->lost_events ? Role::Warn : Role::Dim);
         }
-        l.selected = ui.filter.process && *ui.filter.process == p->index;
+        l.selected = marked && *marked == p->index;
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
     return pane;

@@ -5,6 +5,7 @@
 #include "monitor/views/dashboard/display_format.hpp"
 #include "monitor/views/dashboard/line_fit.hpp"
 #include "monitor/views/dashboard/panes.hpp"
+#include "monitor/views/dashboard/process_order.hpp"
 #include "protocol/status_word.hpp"
 
 namespace pcscspy::dashboard {
@@ -58,9 +59,12 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
     Pane pane;
     pane.total = model.readers().size();
 
+    const bool focused = ui.focus == Focus::Readers;
     StyledLine h;
     h.fill = Role::Heading;
-    h.add(fit("Readers " + std::to_string(pane.total), 2 + c.name + 1, g), Role::HeadingTitle)
+    h.add(fit(std::string(focused ? (g.unicode ? "▶ " : "> ") : "") + "Readers " + std::to_string(pane.total),
+              2 + c.name + 1, g),
+          Role::HeadingTitle)
         .add(fit("CARD", c.card, g), Role::Heading)
         .add(fit("APDUS", c.apdus, g, Align::Right), Role::Heading)
         .add("  ", Role::Heading)
@@ -83,15 +87,15 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
         l.add(service.state == ReaderService::Running ? "  no reader connected" : "  no reader seen yet", Role::Dim);
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
-    // Keep the filtered reader on screen.
-    std::vector<size_t> order(model.readers().size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    if (ui.filter.reader && *ui.filter.reader < order.size() && *ui.filter.reader >= max_rows && max_rows > 0)
-        std::rotate(order.begin() + max_rows - 1, order.begin() + *ui.filter.reader,
-                    order.begin() + *ui.filter.reader + 1);
-
-    for (size_t index : order) {
+    // Keep on screen the row the user moves through (focused), else the filtered reader.
+    const std::vector<size_t> order = reader_rows(model);
+    const std::optional<size_t> marked = focused ? ui.pane.reader : ui.filter.reader;
+    size_t keep = 0;
+    for (size_t i = 0; i < order.size(); ++i)
+        if (marked && order[i] == *marked) keep = i;
+    for (size_t i = first_visible_row(keep, order.size(), max_rows); i < order.size(); ++i) {
         if (pane.rows.size() >= max_rows) break;
+        const size_t index = order[i];
         const ReaderInfo& r = model.readers()[index];
         const Light light = light_of(r.activity, reader_busy(model, index), ctx.now_us);
         pane.animated = pane.animated || light_is_fading(light) || light.kind == LightKind::InFlight;
@@ -132,7 +136,7 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
             if (!atr.empty()) l.add(truncate(atr, atr_w, g, Cut::Middle), Role::Dim);
             if (!r.card_name.empty()) l.add(" ").add(display_text(r.card_name, g), Role::Accent);
         }
-        l.selected = ui.filter.reader && *ui.filter.reader == index;
+        l.selected = marked && *marked == index;
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
     return pane;

@@ -1,7 +1,8 @@
 // What the dashboard's user has chosen: filters, the call list's selection and
-// scrolling, pause, search, which statistics table, which overlay is open, and
-// the last message. Plain data, changed by the controller (key actions) and
-// normalised by the view-model; no terminal in sight.
+// scrolling, pause, search, which pane has the focus, the process pane's order,
+// which statistics table, which overlay is open, and the last message. Plain
+// data, changed by the controller (key actions) and normalised by the
+// view-model; no terminal in sight.
 #pragma once
 
 #include <cstddef>
@@ -73,6 +74,33 @@ struct FilterPromptState {
     std::string error;  // why the input does not parse yet ("" it does, or is empty)
 };
 
+// Which pane the arrows and Enter work in (Tab moves on).
+enum class Focus : uint8_t { Calls, Processes, Readers };
+
+// The process pane's order: by a column (`o` cycles, `O` reverses), as a tree of
+// parents and children (`T`). Default: running processes first, in arrival order.
+enum class ProcessSort : uint8_t { Arrival, Name, Pid, Calls, Errors, Rate };
+inline constexpr Named kProcessSorts[] = {
+    {static_cast<uint64_t>(ProcessSort::Arrival), "arrival", "running first, in arrival order"},
+    {static_cast<uint64_t>(ProcessSort::Name), "name", "NAME"},
+    {static_cast<uint64_t>(ProcessSort::Pid), "pid", "PID"},
+    {static_cast<uint64_t>(ProcessSort::Calls), "calls", "CALLS"},
+    {static_cast<uint64_t>(ProcessSort::Errors), "errors", "ERR"},
+    {static_cast<uint64_t>(ProcessSort::Rate), "rate", "RATE"},
+};
+struct ProcessOrder {
+    ProcessSort sort = ProcessSort::Arrival;
+    bool reversed = false;  // numbers: largest first unless reversed; names: A-Z unless reversed
+    bool tree = false;
+};
+
+// The rows selected in the process and reader panes (indexes into the model's
+// processes() / readers(); kept by identity, so a reordering keeps them).
+struct PaneSelection {
+    std::optional<size_t> process;
+    std::optional<size_t> reader;
+};
+
 // Statistics computed over the calls that pass the filter, kept up to date
 // frame by frame (only the calls that arrived since are looked at); rebuilt
 // from the kept calls when the filter changes.
@@ -112,6 +140,9 @@ struct UiState {
     CallCursor cursor;
     SearchState search;
     FilterPromptState filter_prompt;
+    Focus focus = Focus::Calls;
+    PaneSelection pane;
+    ProcessOrder process_order;
     size_t call_scroll = 0;  // columns of the CALL text scrolled off to the left (← →)
     StatsTable stats = StatsTable::Functions;
     bool stats_hidden = false;  // `S`: the call list takes the statistics' room
