@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "monitor/model/process_name.hpp"
 #include "protocol/ins_names.hpp"
 #include "protocol/pcsc_names.hpp"
 
@@ -564,14 +565,6 @@ bool compare_text(std::string_view value, Op op, std::string_view lower_wanted) 
     }
 }
 
-// The name of the script an interpreter runs (argv[1] when it is not an option).
-std::string_view script_name(const ProcessInfo& p) {
-    if (p.argv.size() < 2 || p.argv[1].empty() || p.argv[1][0] == '-') return {};
-    std::string_view s = p.argv[1];
-    if (auto slash = s.rfind('/'); slash != std::string_view::npos) s.remove_prefix(slash + 1);
-    return s;
-}
-
 }  // namespace
 
 bool CallFilterExpression::matches(const SessionModel& model, const CallRecord& call) const {
@@ -614,10 +607,11 @@ bool CallFilterExpression::eval(const SessionModel& model, const CallRecord& c, 
         case FieldId::Process: {
             if (!process) return false;
             if (has) return true;
+            // The name every view shows (the script an interpreter runs), or the executable's.
             const std::string exe = process->exe_name();
-            const std::string_view script = script_name(*process);
-            if (n.op == Op::Ne) return !compare_text(exe, Op::Eq, n.text) && !compare_text(script, Op::Eq, n.text);
-            return compare_text(exe, n.op, n.text) || (!script.empty() && compare_text(script, n.op, n.text));
+            const std::string name = process_name(*process);
+            if (n.op == Op::Ne) return !compare_text(exe, Op::Eq, n.text) && !compare_text(name, Op::Eq, n.text);
+            return compare_text(exe, n.op, n.text) || compare_text(name, n.op, n.text);
         }
         case FieldId::Pid: return number(c.pid);
         case FieldId::Tid: return number(c.tid);
