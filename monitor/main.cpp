@@ -30,8 +30,10 @@ int run_default_view(MonitorSession& session) {
     if (auto log = session.kept_command_log())
         std::cerr << "pcscspy-top: the output of " << TerminalText::clean(session.command()->description) << " is in "
                   << TerminalText::clean(*log) << "\n";
+    // The dashboard showed these on its status line, which is gone now.
+    for (const std::string& w : session.warnings()) std::cerr << "pcscspy-top: " << TerminalText::clean(w) << "\n";
     for (const std::string& p : problems) std::cerr << "pcscspy-top: " << TerminalText::clean(p) << "\n";
-    return problems.empty() ? status : 1;
+    return problems.empty() && !session.failed() ? status : 1;
 }
 #endif
 

@@ -1,5 +1,6 @@
 #include "monitor/app/monitor_session.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -59,6 +60,8 @@ ModelOptions model_options(const Options& o) {
 constexpr int64_t kCommandGraceUs = 2'000'000;
 // Records of the system-wide capture handled per wakeup (signals are not starved).
 [[maybe_unused]] constexpr size_t kCaptureBudget = 4096;
+// How long the end of a session waits for a recording's slow reader (a FIFO).
+constexpr int kRecordingDrainMs = 5000;
 
 }  // namespace
 
@@ -71,6 +74,7 @@ MonitorSession::MonitorSession(Options options) : options_(std::move(options)), 
     sigaddset(&set, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);  // a file size limit: the write fails (EFBIG), the session goes on
     signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     epoll_event ev{};
@@ -106,6 +110,9 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     int status = 0;
     if (!options_.command.empty())
         if (auto problem = command_start_problem(options_.command.front(), status)) return StartFailure{*problem, status};
+    // Known now rather than after the whole session.
+    if (options_.dump)
+        if (auto err = check_session_document_target(*options_.dump)) return StartFailure{*err};
     if (options_.pcap) {
         ApduCapture::Result cap = ApduCapture::open(*options_.pcap, options_.show_secrets);
         if (!cap.capture) return StartFailure{cap.error};
@@ -257,9 +264,12 @@ bool MonitorSession::pump(int timeout_ms) {
         }
 #endif
     }
-    if (recorder_ && !recorder_->flush() && !recorder_failed_) {
-        recorder_failed_ = true;
-        warnings_.push_back(recorder_->error() + " (the session goes on; lines not recorded are counted)");
+    if (recorder_) {
+        if (!recorder_->flush() && recorder_->rotating() && !recorder_failed_) {
+            recorder_failed_ = true;
+            warnings_.push_back(recorder_->error() + " (the session goes on; lines not recorded are counted)");
+        }
+        note_recording();
     }
     if (metrics_) {
         metrics_->refresh(model_);
@@ -271,6 +281,40 @@ bool MonitorSession::pump(int timeout_ms) {
         for (std::string& w : system_capture_->take_warnings()) warnings_.push_back(std::move(w));
 #endif
     return model_.generation() != before;
+}
+
+// A FIFO's reader gets a moment to take the rest of the recording; SIGINT,
+// SIGTERM or SIGHUP cut it short.
+void MonitorSession::drain_recording() {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(kRecordingDrainMs);
+    while (recorder_->flush() && recorder_->pending() > 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        if (left <= 0) {
+            recorder_->give_up("its reader did not take the last " + std::to_string(recorder_->pending()) +
+                               " bytes in time");
+            return;
+        }
+        pollfd fds[2] = {{recorder_->fd(), POLLOUT, 0}, {signal_fd_, POLLIN, 0}};
+        if (poll(fds, 2, static_cast<int>(left)) > 0 && fds[1].revents) {
+            const bool stop_before = stop_;
+            stop_ = false;
+            handle_signals();
+            if (stop_) {
+                recorder_->give_up("interrupted with " + std::to_string(recorder_->pending()) +
+                                   " bytes not yet written");
+                return;
+            }
+            stop_ = stop_before;
+        }
+    }
+}
+
+void MonitorSession::note_recording() {
+    if (!recorder_ || !recorder_->failed() || recording_failure_noted_) return;
+    recording_failure_noted_ = true;
+    failed_ = true;
+    warnings_.push_back(recorder_->error());
 }
 
 void MonitorSession::handle_signals() {
@@ -343,7 +387,12 @@ std::vector<std::string> MonitorSession::finish() {
         system_capture_.reset();
     }
 #endif
-    if (recorder_ && !recorder_->flush() && !recorder_failed_) problems.push_back(recorder_->error());
+    if (recorder_ && recorder_->rotating() && !recorder_->flush() && !recorder_failed_)
+        problems.push_back(recorder_->error());
+    if (recorder_ && !recorder_->rotating()) {
+        drain_recording();
+        note_recording();
+    }
     if (recorder_ && recorder_->unwritten_lines())
         problems.push_back(std::to_string(recorder_->unwritten_lines()) + " event lines could not be written to " +
                            recorder_->path() + " (" + recorder_->error() + ")");

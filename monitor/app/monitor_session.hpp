@@ -94,11 +94,17 @@ public:
     // left open, writes --dump. Returns the problems met (one line each).
     std::vector<std::string> finish();
 
-    // Problems met on the way (recording write errors, ...), one line each.
+    // Problems met on the way (the recording failed, ...), one line each, each
+    // noted once: a view says each once.
     const std::vector<std::string>& warnings() const { return warnings_; }
+    // Something the session was asked to do failed (the recording): the exit
+    // status is then 1, although the session went on.
+    bool failed() const { return failed_; }
 
 private:
     void handle_signals();
+    void note_recording();
+    void drain_recording();
     void reap_children();
     IngestResult apply_line(std::string_view line);
     std::optional<StartFailure> start_system_capture();
@@ -126,6 +132,8 @@ private:
     int signal_fd_ = -1;
     bool stop_ = false;
     bool finished_ = false;
+    bool failed_ = false;
+    bool recording_failure_noted_ = false;
     std::vector<std::string> warnings_;
 };
 

@@ -39,6 +39,7 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
 
 int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, std::ostream& err) {
     const Options& o = session.options();
+    size_t warnings_said = 0;
     if (session.live()) {
         if (const auto& command = session.command()) {
             err << "pcscspy-top: running " << TerminalText::clean(command->description);
@@ -58,6 +59,9 @@ int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, st
             session.pump(200);
             out.flush();
             if (!out) session.request_stop();  // stdout closed (EPIPE)
+            // Said when it happens, once.
+            for (; warnings_said < session.warnings().size(); ++warnings_said)
+                err << "pcscspy-top: " << TerminalText::clean(session.warnings()[warnings_said]) << "\n";
         }
     }
     std::vector<std::string> problems = session.finish();
@@ -65,9 +69,10 @@ int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, st
     if (o.check) print_check_report(out, session.model(), o.diffable);
     out.flush();
     print_session_problems(session, err);
-    for (const std::string& w : session.warnings()) err << "pcscspy-top: " << TerminalText::clean(w) << "\n";
+    for (; warnings_said < session.warnings().size(); ++warnings_said)
+        err << "pcscspy-top: " << TerminalText::clean(session.warnings()[warnings_said]) << "\n";
     for (const std::string& p : problems) err << "pcscspy-top: " << TerminalText::clean(p) << "\n";
-    if (!problems.empty()) return 1;
+    if (!problems.empty() || session.failed()) return 1;
     if (session.command_status()) return *session.command_status();
     return 0;
 }

@@ -66,7 +66,21 @@ bool write_all(int fd, std::string_view s) {
     return true;
 }
 
+std::string temporary_path(const std::string& path) { return path + ".tmp." + std::to_string(getpid()); }
+
 }  // namespace
+
+std::optional<std::string> check_session_document_target(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        return "cannot write the dump to " + path + ": it is a folder";
+    const std::string tmp = temporary_path(path);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return "cannot write the dump to " + path + ": " + std::strerror(errno);
+    ::close(fd);
+    unlink(tmp.c_str());
+    return std::nullopt;
+}
 
 json session_summary_json(const SessionModel& model) {
     json doc;
@@ -172,7 +186,7 @@ std::optional<std::string> write_session_document(const SessionModel& model, con
     while (k < kept.size()) emit(kept[k++].raw);
     text += "\n]}\n";
 
-    std::string tmp = path + ".tmp." + std::to_string(getpid());
+    const std::string tmp = temporary_path(path);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return "cannot create " + tmp + ": " + std::strerror(errno);
     if (!write_all(fd, text) || fsync(fd) != 0) {

@@ -25,6 +25,11 @@ inline constexpr std::string_view kSessionDocumentStart = R"({"v":1,"type":"sess
 std::optional<std::string> write_session_document(const SessionModel& model, const std::string& path,
                                                   bool show_secrets);
 
+// Whether a document can be written to path, found out at start rather than
+// after the session: the first step of the writing (its temporary file in the
+// same folder) made and undone. nullopt when it can, else a one-line error.
+std::optional<std::string> check_session_document_target(const std::string& path);
+
 // The document's summary members (everything but "events"), as JSON.
 nlohmann::json session_summary_json(const SessionModel& model);
 
