@@ -20,6 +20,7 @@ std::string_view to_string(EventErrorKind kind) {
         case EventErrorKind::WrongType: return "wrong field type";
         case EventErrorKind::UnknownType: return "unknown event type";
         case EventErrorKind::UnsupportedVersion: return "unsupported schema version";
+        case EventErrorKind::TooDeep: return "nested too deep";
     }
     return "?";
 }
@@ -200,7 +201,52 @@ void put_header(json& j, const EventHeader& h, std::string_view type) {
     void put_fields(json& j, const Name##Fields& f) { fields }
 #include "protocol/event_format.def"
 
+bool json_nesting_within(std::string_view text, int limit) {
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;  // the escaped character cannot end the string
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return false;
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return true;
+}
+
+bool json_value_nesting_within(const json& value, int limit) {
+    // Depth-first with an explicit stack: the value may be as deep as its text was.
+    std::vector<std::pair<const json*, int>> pending{{&value, 1}};
+    while (!pending.empty()) {
+        auto [v, depth] = pending.back();
+        pending.pop_back();
+        if (!v->is_structured()) continue;
+        if (depth > limit) return false;
+        for (const json& child : *v)
+            if (child.is_structured()) pending.emplace_back(&child, depth + 1);
+    }
+    return true;
+}
+
+namespace {
+
+DecodedEvent too_deep() {
+    DecodedEvent r;
+    r.error = EventError{EventErrorKind::TooDeep,
+                         "arrays or objects nested deeper than " + std::to_string(kMaxEventNesting) + " levels"};
+    return r;
+}
+
+}  // namespace
+
 DecodedEvent decode_event_value(const json& value) {
+    if (!json_value_nesting_within(value, kMaxEventNesting)) return too_deep();
     DecodedEvent r;
     try {
         r.event = read_event(value);
@@ -213,6 +259,7 @@ DecodedEvent decode_event_value(const json& value) {
 }
 
 DecodedEvent decode_event(std::string_view line) {
+    if (!json_nesting_within(line, kMaxEventNesting)) return too_deep();
     json value = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) {
         DecodedEvent r;

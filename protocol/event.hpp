@@ -77,6 +77,7 @@ enum class EventErrorKind : uint8_t {
     WrongType,           // a field has the wrong JSON type or is out of range
     UnknownType,         // "type" is not one of the five (ignored, counted)
     UnsupportedVersion,  // "v" is not 1
+    TooDeep,             // arrays/objects nested deeper than kMaxEventNesting
 };
 std::string_view to_string(EventErrorKind kind);
 
@@ -84,6 +85,17 @@ struct EventError {
     EventErrorKind kind;
     std::string message;  // one line, names the field; safe to print (ASCII only)
 };
+
+// How deep an event's arrays and objects may nest, the event object itself
+// being level 1. Events need 4 (a call's in.rgReaderStates[i]); a deeper line
+// is refused before any JSON tree of it exists, so that no walk of a tree (a
+// copy, a dump: nlohmann recurses there) ever goes deeper than this.
+inline constexpr int kMaxEventNesting = 16;
+// Whether the JSON text nests arrays/objects at most `limit` deep: one pass
+// over its bytes, strings skipped (nlohmann's parser has no depth limit).
+bool json_nesting_within(std::string_view text, int limit);
+// The same for a JSON value already built (walked without recursion).
+bool json_value_nesting_within(const nlohmann::json& value, int limit);
 
 // Outcome of reading one line: exactly one of event / error is set.
 struct DecodedEvent {

@@ -69,7 +69,32 @@ void replay_document(const std::string& path, ReplayReport& r, SessionModel& mod
     std::string member;
     bool in_events = false;
     EventFacts facts;
+    // A value nested past what events need is dropped as the parser meets it
+    // (it never becomes a tree: copies and dumps of one recurse), and the event
+    // or summary member holding it counted as damaged. The parser counts the
+    // containers around a value: an event object is at 2, its level 1.
+    constexpr int kRefusedDepth = kMaxEventNesting + 2;
+    bool too_deep = false;
     json::parser_callback_t cb = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
+        if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+            depth >= kRefusedDepth) {
+            too_deep = true;
+            return false;
+        }
+        if (too_deep && (event == json::parse_event_t::object_end || event == json::parse_event_t::array_end ||
+                         event == json::parse_event_t::value) &&
+            depth <= (in_events ? 2 : 1)) {
+            // The end of the event or summary member that held it.
+            too_deep = false;
+            if (in_events) {
+                ++r.lines;
+                model.count_bad_line(EventErrorKind::TooDeep);
+                note(r, 0, "event " + std::to_string(r.lines) + ": " + std::string(to_string(EventErrorKind::TooDeep)));
+            } else {
+                note(r, 0, "summary member \"" + member + "\": " + std::string(to_string(EventErrorKind::TooDeep)));
+            }
+            return false;
+        }
         if (depth == 1 && event == json::parse_event_t::key) {
             member = parsed.get<std::string>();
             in_events = member == "events";

@@ -9,7 +9,9 @@
 // - hello, bye and lost (a few per process), and unknown types;
 // - a field of the type before "type" itself (producers write "v" and "type" first);
 // - a missing or mistyped field, a repeated member, malformed JSON;
-// - list fields (a call's "truncated", "clamped": rare).
+// - list fields (a call's "truncated", "clamped": rare);
+// - a line nested deeper than kMaxEventNesting (the reference refuses it
+//   before building any tree of it).
 // Its key table is protocol/event_format.def's.
 #include <algorithm>
 #include <cstring>
@@ -149,6 +151,7 @@ public:
     explicit FactsSax(EventFacts& f) : f_(f) {}
 
     bool fallback = false;  // the reference must decide
+    bool too_deep = false;  // nested past kMaxEventNesting: refused here, no tree built
     std::optional<int64_t> v;
     bool type_seen = false;
     std::vector<ReaderStateFacts> in_states, out_states;
@@ -193,7 +196,7 @@ public:
     }
     bool binary(json::binary_t&) { return depth_ == 1 ? bad() : inner_scalar(); }
     bool start_object(std::size_t) {
-        ++depth_;
+        if (++depth_ > kMaxEventNesting) return deep();
         if (depth_ == 1) return true;
         if (depth_ == 2) {
             if (top_ == Top::Other) return true;
@@ -214,7 +217,7 @@ public:
         return true;
     }
     bool start_array(std::size_t) {
-        ++depth_;
+        if (++depth_ > kMaxEventNesting) return deep();
         if (depth_ == 2) return top_ == Top::Other || bad();  // lists (and wrong types): the reference
         if (depth_ == 3 && (section_ == Section::In || section_ == Section::Out)) {
             if (arg_ == Arg::rgReaderStates) {
@@ -262,6 +265,10 @@ private:
     bool bad() {
         fallback = true;
         return false;  // stops the parse
+    }
+    bool deep() {
+        too_deep = true;
+        return false;
     }
 
     // A top-level member: which one, seen once only (the DOM keeps the last).
@@ -516,7 +523,11 @@ struct FactsAndDom {
 
 std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, std::string* message, json* dom) {
     DecodedEvent d;
-    if (dom) {
+    if (!json_nesting_within(line, kMaxEventNesting)) {
+        // Before json::parse: no tree of it may exist (see kMaxEventNesting).
+        d = decode_event(line);
+        if (dom) *dom = json();
+    } else if (dom) {
         *dom = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
         d = dom->is_discarded() ? decode_event(line) : decode_event_value(*dom);
         if (dom->is_object())
@@ -546,6 +557,10 @@ std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts
         parsed = json::sax_parse(line.begin(), line.end(), &both, json::input_format_t::json, /*strict=*/true);
     } else {
         parsed = json::sax_parse(line.begin(), line.end(), &sax, json::input_format_t::json, /*strict=*/true);
+    }
+    if (sax.too_deep) {
+        if (dom) *dom = json();
+        return reference(line, out, message, nullptr);  // says why, without building a tree
     }
     if (!parsed || sax.fallback || !sax.complete()) return reference(line, out, message, dom);
     if (!sax.tid_seen()) out.h.tid = out.h.pid;

@@ -36,7 +36,7 @@
 namespace pcscspy {
 
 inline constexpr size_t kDefaultHistory = 100'000;
-inline constexpr size_t kEventErrorKinds = 6;  // EventErrorKind values
+inline constexpr size_t kEventErrorKinds = 7;  // EventErrorKind values
 
 class CardList;
 

@@ -86,6 +86,25 @@ TEST_CASE("fast and reference readers agree on odd and bad lines") {
     for (const char* l : lines) check_agree(l);
 }
 
+TEST_CASE("fast and reference readers agree on nesting: as deep as allowed, one deeper, 100,000 deep") {
+    const std::string head = R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardTransmit","dur_ns":4,"rv":0,"in":{"x":)";
+    for (int levels : {kMaxEventNesting - 2, kMaxEventNesting - 1, 100'000}) {
+        CAPTURE(levels);
+        const std::string line = head + std::string(levels, '[') + std::string(levels, ']') + "}}";
+        check_agree(line);
+        EventFacts facts;
+        nlohmann::json value = 1;
+        std::string message;
+        auto error = read_event_facts(line, facts, &message, &value);
+        CHECK(error.has_value() == (levels > kMaxEventNesting - 2));
+        if (error) {
+            CHECK(*error == EventErrorKind::TooDeep);
+            CHECK(message.find("nested deeper") != std::string::npos);
+            CHECK(value.is_null());  // no partial tree handed to a view
+        }
+    }
+}
+
 TEST_CASE("fast and reference readers agree on mutated real lines") {
     std::vector<std::string> seeds = lines_of(read_file(data_path("opensc_tool_session.ndjson")));
     std::mt19937 rng(7);

@@ -82,6 +82,54 @@ TEST_CASE("bad lines give one error of the right kind, never an exception") {
     }
 }
 
+namespace {
+
+// A call whose "in" holds `extra` as the value of an unknown argument.
+std::string call_with(const std::string& extra) {
+    return R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardTransmit","dur_ns":4,"rv":0,"in":{"x":)" +
+           extra + "}}";
+}
+
+std::string nested(int depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+
+}  // namespace
+
+TEST_CASE("a line nested deeper than events ever need is refused as too deep, without a tree of it") {
+    // The event object is level 1, "in" level 2: x may add 14 more.
+    CHECK(decode_event(call_with(nested(kMaxEventNesting - 2))).ok());
+    DecodedEvent deep = decode_event(call_with(nested(kMaxEventNesting - 1)));
+    REQUIRE_FALSE(deep.ok());
+    CHECK(deep.error->kind == EventErrorKind::TooDeep);
+    CHECK(deep.error->message.find("nested deeper than 16") != std::string::npos);
+    CHECK(to_string(EventErrorKind::TooDeep) == "nested too deep");
+
+    // 100,000 levels (200 KB, under the line limit): refused, no crash.
+    DecodedEvent hostile = decode_event(call_with(nested(100'000)));
+    REQUIRE_FALSE(hostile.ok());
+    CHECK(hostile.error->kind == EventErrorKind::TooDeep);
+    // Also when only objects nest, or the nesting is not even closed.
+    std::string objects;
+    for (int i = 0; i < 100'000; ++i) objects += R"({"a":)";
+    CHECK(decode_event(call_with(objects)).error->kind == EventErrorKind::TooDeep);
+
+    // Brackets inside strings (escaped quotes too) are text, not nesting.
+    const std::string text = R"(")" + nested(40) + R"(\")" + std::string(40, '{') + R"(")";
+    CHECK(json_nesting_within(text, 1));
+    CHECK(decode_event(call_with(text)).ok());
+
+    // A value already built is measured without recursion.
+    nlohmann::json v = nlohmann::json::array();
+    nlohmann::json* inner = &v;
+    for (int i = 0; i < 100'000; ++i) {
+        inner->push_back(nlohmann::json::array());
+        inner = &inner->back();
+    }
+    CHECK_FALSE(json_value_nesting_within(v, kMaxEventNesting));
+    CHECK(json_value_nesting_within(nlohmann::json::parse(nested(16)), 16));
+    CHECK_FALSE(json_value_nesting_within(nlohmann::json::parse(nested(17)), 16));
+    CHECK(decode_event_value(nlohmann::json::parse(call_with(nested(20)))).error->kind == EventErrorKind::TooDeep);
+}
+
 TEST_CASE("encode_event gives one line that decodes to the same event") {
     CallEvent c;
     c.h = {1, 99, 100, 1234567};
