@@ -32,7 +32,8 @@ def session():
 
 
 def check_alive_status(status, what):
-    check(status >= 0, f"{what}: pcscspy-top was killed by {signal.Signals(-status).name}")
+    if status < 0:
+        raise Fail(f"{what}: pcscspy-top was killed by {signal.Signals(-status).name}")
 
 
 def check_counted(err, what):

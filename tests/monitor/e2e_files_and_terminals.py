@@ -263,7 +263,9 @@ def hostile_session():
 
 # What must show, visibly escaped, somewhere in the output: the fields text
 # mode prints (calls, arguments, statistics, readers, processes, --check).
-VISIBLE = ["fn", "unknownFn", "rvName", "Reader", "notHex", "notHexEither", "StatusName", "inKey", "inValue",
+# (A known return code is named by the monitor, not by the peer's rv_name:
+# "rv2", of an unknown code, is the peer's text that shows.)
+VISIBLE = ["fn", "unknownFn", "rv2", "Reader", "notHex", "notHexEither", "StatusName", "inKey", "inValue",
            "outKey", "outValue", "deep1", "deep2", "exe", "other"]
 
 
@@ -274,7 +276,11 @@ def check_no_control(data, where):
     for ch in text:
         check(ch in "\n\t" or ord(ch) >= 0x20, f"{where}: control U+{ord(ch):04X} reached the terminal")
     for tag in VISIBLE:
-        check(f"{tag}\\x1b[2J\\x1b]0;owned\\x07\\u009b31m\\u202e" in text,
+        # As the sanitiser shows it, or inside a JSON value (nested arguments
+        # are printed as JSON: controls \u-escaped, then the sanitiser's \u009b, \u202e).
+        shown = f"{tag}\\x1b[2J\\x1b]0;owned\\x07\\u009b31m\\u202e"
+        as_json = f"{tag}\\u001b[2J\\u001b]0;owned\\u0007\\u009b31m\\u202e"
+        check(shown in text or as_json in text,
               f"{where}: {tag!r} is not shown with its escapes made visible:\n{text[:6000]}")
 
 

@@ -5,6 +5,7 @@ program (or a hostile one of the same user) would, and event lines.
 
 Every wait is bounded and polls; nothing relies on a fixed sleep.
 """
+import itertools
 import json
 import os
 import shlex
@@ -57,8 +58,10 @@ def event(kind, pid, **fields):
 
 
 def hello(pid, exe="/usr/bin/opensc-tool", argv=("opensc-tool", "-a"), **fields):
-    return event("hello", pid, ppid=1, uid=os.getuid(), exe=exe, argv=list(argv), via="preload",
-                 backend="/usr/lib/x86_64-linux-gnu/libpcsclite_real.so.1", spy="0.1.0", **fields)
+    values = dict(ppid=1, uid=os.getuid(), exe=exe, argv=list(argv), via="preload",
+                  backend="/usr/lib/x86_64-linux-gnu/libpcsclite_real.so.1", spy="0.1.0")
+    values.update(fields)  # a test's own values win
+    return event("hello", pid, **values)
 
 
 def call(pid, seq, fn, arguments_in=None, arguments_out=None, rv=0, rv_name="SCARD_S_SUCCESS", dur_ns=100000,
@@ -200,13 +203,16 @@ class TmuxDashboard:
     """The dashboard in a detached tmux of fixed size (its own tmux server);
     stderr goes to a file, the exit status is written when it ends."""
 
+    servers = itertools.count(1)
+
     def __init__(self, top, args, width=120, height=40, shell_prefix=""):
         self.dir = private_dir()
         self.socket = os.path.join(self.dir, "sock", "socket")
         self.err_path = os.path.join(self.dir, "stderr")
         self.exit_path = os.path.join(self.dir, "exit")
         self.pid_path = os.path.join(self.dir, "pid")
-        self.tmux = ["tmux", "-L", f"pcscspy-e2e-{os.getpid()}", "-f", "/dev/null"]
+        # Its own tmux server: one closing never races the next one starting.
+        self.tmux = ["tmux", "-L", f"pcscspy-e2e-{os.getpid()}-{next(TmuxDashboard.servers)}", "-f", "/dev/null"]
         command = " ".join(shlex.quote(c) for c in [top, "--socket", self.socket, *args])
         shell = (f"cd {self.dir}; {shell_prefix} echo $$ > {self.pid_path}; "
                  f"env TERM=xterm-256color LANG=C.UTF-8 {command} 2> {self.err_path}; "
