@@ -1,6 +1,8 @@
 #include "monitor/server/event_server.hpp"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -50,18 +52,45 @@ EventServer::EventServer(ListeningSocket socket, Handlers handlers, size_t max_l
     timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     ev.data.fd = timer_fd_;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev);
+    // Room for kMaxConnections and their rings: the soft limit (often 1024)
+    // raised to the hard one.
+    rlimit nofile{};
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 EventServer::~EventServer() {
     for (auto& [fd, c] : conns_) close(fd);
     if (timer_fd_ >= 0) close(timer_fd_);
     if (epoll_fd_ >= 0) close(epoll_fd_);
+    if (spare_fd_ >= 0) close(spare_fd_);
 }
 
 void EventServer::accept_all() {
     for (;;) {
         int fd = accept4(socket_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare_fd_ >= 0) {
+            // Out of descriptors: the peer waiting would make epoll report the
+            // socket at once, for ever. Take it with the spare and close it.
+            close(spare_fd_);
+            fd = accept4(socket_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                close(fd);
+                ++counters_.refused_full;
+            }
+            spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd >= 0) continue;
+            return;
+        }
         if (fd < 0) return;  // EAGAIN, or a transient error: epoll tells us again
+        if (conns_.size() >= kMaxConnections) {
+            close(fd);
+            ++counters_.refused_full;
+            continue;
+        }
         ucred cred{};
         socklen_t len = sizeof cred;
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
@@ -126,6 +155,7 @@ void EventServer::take_descriptors(Connection& c, msghdr& msg) {
 
 void EventServer::feed(Connection& c, std::string_view data) {
     ConnectionStats& s = stats_[c.stats];
+    partial_bytes_ -= c.lines.buffered();
     c.lines.feed(
         data,
         [&](std::string_view line) {
@@ -141,6 +171,14 @@ void EventServer::feed(Connection& c, std::string_view data) {
             ++counters_.overlong_lines;
             if (handlers_.overlong) handlers_.overlong(s);
         });
+    partial_bytes_ += c.lines.buffered();
+}
+
+// Whether c, holding half a line, makes all the half lines pass their bound.
+bool EventServer::over_partial_budget(const Connection& c) {
+    if (partial_bytes_ <= kMaxPartialBytes || c.lines.buffered() == 0) return false;
+    ++counters_.closed_for_memory;
+    return true;
 }
 
 bool EventServer::read_from(Connection& c) {
@@ -161,7 +199,7 @@ bool EventServer::read_from(Connection& c) {
     if (!c.hello_done) {
         size_t nl = data.find('\n');
         feed(c, data.substr(0, nl == std::string_view::npos ? data.size() : nl + 1));
-        if (nl == std::string_view::npos) return true;
+        if (nl == std::string_view::npos) return !over_partial_budget(c);
         c.hello_done = true;
         data.remove_prefix(nl + 1);
         if (c.ring && c.ring->claimed()) c.awake = true;
@@ -174,7 +212,7 @@ bool EventServer::read_from(Connection& c) {
     // Streamed lines: the same bytes as the ring's, which must not be read twice.
     if (c.ring) c.ring->advance(data.size());
     feed(c, data);
-    return true;
+    return !over_partial_budget(c);
 }
 
 bool EventServer::read_ring(Connection& c, size_t budget) {
@@ -246,6 +284,7 @@ void EventServer::close_connection(int fd) {
     write_missing_bye(c);
     s.closed_us = now_us();
     s.pending_at_close = c.lines.pending();
+    partial_bytes_ -= c.lines.buffered();
     ++counters_.closed;
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);

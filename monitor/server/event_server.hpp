@@ -62,7 +62,15 @@ struct ServerCounters {
     uint64_t refused_rings = 0;    // descriptors refused (not a sealed memfd of our format, a second one, ...)
     uint64_t corrupt_rings = 0;    // rings whose positions stopped making sense
     uint64_t byes_written = 0;     // byes written for processes that ended without one
+    uint64_t refused_full = 0;     // connections refused: kMaxConnections open, or no descriptor left
+    uint64_t closed_for_memory = 0;  // connections closed: their half line passed kMaxPartialBytes in all
 };
+
+// Bounds whatever peers do: connections open at once (each holds a descriptor
+// and, with its ring, a mapping), and bytes of incomplete lines held for all of
+// them together (each may hold up to a line's maximum, 1 MiB).
+inline constexpr size_t kMaxConnections = 1024;
+inline constexpr size_t kMaxPartialBytes = 64u << 20;
 
 class EventServer {
 public:
@@ -103,6 +111,7 @@ private:
     bool read_from(Connection& c);  // false: closed
     void take_descriptors(Connection& c, msghdr& msg);
     void feed(Connection& c, std::string_view data);
+    bool over_partial_budget(const Connection& c);
     // Reads up to `budget` bytes of the ring; false when it had nothing.
     bool read_ring(Connection& c, size_t budget);
     void drain_rings();
@@ -115,6 +124,10 @@ private:
     size_t max_line_;
     int epoll_fd_ = -1;
     int timer_fd_ = -1;  // ring polling period while rings are awake
+    // Kept open to be given up when accept finds no descriptor left: the peer
+    // is accepted and closed at once instead of waking epoll again and again.
+    int spare_fd_ = -1;
+    size_t partial_bytes_ = 0;  // LineAssembler::buffered() of all connections
     bool timer_armed_ = false;
     ServerCounters counters_;
     std::vector<ConnectionStats> stats_;

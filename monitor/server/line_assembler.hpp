@@ -65,6 +65,8 @@ public:
     // Bytes of an incomplete line waiting for the rest (a stalled or cut client).
     size_t pending() const { return discarding_ ? discarded_ : buffer_.size(); }
     size_t max_line() const { return max_; }
+    // Memory it holds for that incomplete line.
+    size_t buffered() const { return buffer_.size(); }
 
 private:
     size_t max_;

@@ -5,12 +5,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
@@ -288,4 +291,81 @@ TEST_CASE("a second monitor on the same socket is refused with the first one's p
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
     CHECK(access(sock.c_str(), F_OK) != 0);  // removed on a clean exit
+}
+
+TEST_CASE("connections past kMaxConnections are refused and counted; the ones open are still served") {
+    Harness h;
+    std::vector<int> fds;
+    // Each client says hello and stays open.
+    for (size_t i = 0; i < kMaxConnections + 20; ++i) {
+        int fd = connect_to(h.path());
+        if (fd < 0) break;  // the listen backlog: the server catches up below
+        fds.push_back(fd);
+        if (fds.size() % 64 == 0) h.server->run_once(0);
+    }
+    CHECK(h.run_until([&] { return h.server->open_connections() + h.server->counters().refused_full >= fds.size(); }));
+    CHECK(h.server->open_connections() == kMaxConnections);
+    CHECK(h.server->counters().refused_full == fds.size() - kMaxConnections);
+    // The first client still gets through.
+    send_all(fds[0], hello(1) + call(1, 1));
+    CHECK(h.run_until([&] { return h.model.counters().calls == 1; }));
+    for (int fd : fds) close(fd);
+}
+
+TEST_CASE("out of descriptors: a waiting peer is taken with the spare and closed, the loop does not spin") {
+    Harness h;
+    int peer = connect_to(h.path());
+    REQUIRE(peer >= 0);
+    // This process's descriptors used up (under a lowered limit, restored after).
+    rlimit saved{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit low = saved;
+    low.rlim_cur = 256;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    std::vector<int> filler;
+    for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) filler.push_back(fd);
+    CHECK(errno == EMFILE);
+    // One round takes the peer (with the spare) and closes it; then nothing is ready.
+    CHECK(h.server->run_once(200) == 0);
+    CHECK(h.server->counters().refused_full == 1);
+    CHECK(h.server->open_connections() == 0);
+    char byte;
+    CHECK(read(peer, &byte, 1) == 0);  // closed by the server
+    epoll_event ev;
+    CHECK(epoll_wait(h.server->fd(), &ev, 1, 0) == 0);  // not ready again: no busy loop
+    for (int fd : filler) close(fd);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    // Descriptors back: served again.
+    int next = connect_to(h.path());
+    send_all(next, hello(3) + call(3, 1));
+    CHECK(h.run_until([&] { return h.model.counters().calls == 1; }));
+    close(next);
+    close(peer);
+}
+
+TEST_CASE("half lines are bounded in all: the client that passes kMaxPartialBytes is closed and counted") {
+    Harness h;
+    const std::string half(kMaxLineLength - 1, 'x');  // never a newline
+    const size_t clients = kMaxPartialBytes / half.size() + 2;
+    std::vector<int> fds;
+    for (size_t i = 0; i < clients; ++i) fds.push_back(connect_to(h.path()));
+    std::atomic<size_t> finished{0};
+    std::vector<std::thread> senders;
+    for (int fd : fds)
+        senders.emplace_back([fd, &half, &finished] {
+            // Until all is sent or the server closed the connection (no SIGPIPE).
+            for (std::string_view rest = half; !rest.empty();) {
+                ssize_t n = send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+                if (n <= 0) break;
+                rest.remove_prefix(static_cast<size_t>(n));
+            }
+            ++finished;
+        });
+    CHECK(h.run_until([&] { return finished == clients; }));
+    for (auto& t : senders) t.join();
+    CHECK(h.server->counters().closed_for_memory >= 1);
+    // Each client still open holds its whole half line: together within the bound.
+    CHECK(h.server->open_connections() * half.size() <= kMaxPartialBytes);
+    CHECK(h.server->open_connections() + h.server->counters().closed_for_memory == clients);
+    for (int fd : fds) close(fd);
 }
