@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "monitor/model/duration_histogram.hpp"
@@ -23,7 +24,8 @@ struct CallStats {
         if (calls == 0 || dur_ns > max_ns) max_ns = dur_ns;
         ++calls;
         if (error) ++errors;
-        total_ns += dur_ns;
+        // Saturates rather than overflows (durations come from peers).
+        if (__builtin_add_overflow(total_ns, dur_ns, &total_ns)) total_ns = INT64_MAX;
     }
     int64_t mean_ns() const { return calls ? total_ns / static_cast<int64_t>(calls) : 0; }
     bool operator==(const CallStats&) const = default;
@@ -41,7 +43,12 @@ struct FunctionStats {
 };
 
 // Per-function statistics; the 18 traced functions have fixed slots, names the
-// stream sends that are not among them get their own rows.
+// stream sends that are not among them get their own rows, up to
+// kMaxUnknownFunctions of them; calls to further names share one last row,
+// kOtherFunctions (a peer sending endless new names costs neither memory nor
+// time: names are found by hash).
+inline constexpr size_t kMaxUnknownFunctions = 256;
+inline constexpr std::string_view kOtherFunctions = "(other unknown functions)";
 class FunctionStatsTable {
 public:
     FunctionStatsTable();
@@ -57,6 +64,7 @@ public:
 
 private:
     std::vector<FunctionStats> rows_;
+    std::unordered_map<std::string, size_t> unknown_;  // name -> row
 };
 
 }  // namespace pcscspy
