@@ -18,6 +18,12 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
         if (sc.refused)
             err << "pcscspy-top: refused " << sc.refused << " connection" << (sc.refused == 1 ? "" : "s")
                 << " from other users\n";
+        if (sc.refused_full)
+            err << "pcscspy-top: refused " << sc.refused_full << " connection" << (sc.refused_full == 1 ? "" : "s")
+                << " past " << kMaxConnections << " at once or with no descriptor left\n";
+        if (sc.closed_for_memory)
+            err << "pcscspy-top: closed " << sc.closed_for_memory << " connection" << (sc.closed_for_memory == 1 ? "" : "s")
+                << " whose incomplete line passed " << (kMaxPartialBytes >> 20) << " MiB of incomplete lines in all\n";
         for (const ConnectionStats& cs : s->connections())
             if (cs.bad_lines || cs.overlong_lines || cs.pending_at_close)
                 err << "pcscspy-top: connection " << cs.id << " (pid " << cs.pid << "): " << cs.bad_lines
@@ -35,6 +41,7 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
         err << ")\n";
     }
     if (c.lost_events) err << "pcscspy-top: " << c.lost_events << " events were lost by the traced processes\n";
+    if (c.orphan_byes) err << "pcscspy-top: " << c.orphan_byes << " bye events named a process never seen\n";
 }
 
 int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, std::ostream& err) {

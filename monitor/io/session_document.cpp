@@ -97,7 +97,8 @@ json session_summary_json(const SessionModel& model) {
                            {"lost_events", c.lost_events},
                            {"unknown_functions", c.unknown_functions},
                            {"evicted_calls", c.evicted_calls},
-                           {"unmatched_begins", c.unmatched_begins}};
+                           {"unmatched_begins", c.unmatched_begins},
+                           {"orphan_byes", c.orphan_byes}};
     doc["first_ts_us"] = model.first_ts_us();
     doc["latest_ts_us"] = model.latest_ts_us();
     json processes = json::array();
@@ -273,6 +274,7 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
         c.unknown_functions = it->value("unknown_functions", c.unknown_functions);
         c.evicted_calls = it->value("evicted_calls", c.evicted_calls);
         c.unmatched_begins = it->value("unmatched_begins", c.unmatched_begins);
+        c.orphan_byes = it->value("orphan_byes", c.orphan_byes);
         if (auto bad = it->find("bad_by_kind"); bad != it->end() && bad->is_object())
             for (size_t k = 0; k < kEventErrorKinds; ++k)
                 c.bad_by_kind[k] = bad->value(std::string(to_string(static_cast<EventErrorKind>(k))), uint64_t{0});

@@ -18,7 +18,10 @@ std::string ms_text(int64_t us) {
     return buf;
 }
 
-int64_t end_us(const EventFacts& f) { return f.h.ts_us + f.call.dur_ns / 1000; }
+int64_t end_us(const EventFacts& f) {
+    int64_t end;
+    return __builtin_add_overflow(f.h.ts_us, f.call.dur_ns / 1000, &end) ? INT64_MAX : end;  // peer values
+}
 
 }  // namespace
 

@@ -57,8 +57,29 @@ bool SessionModel::is_error(std::optional<PcscFunction> fn, int64_t rv) {
 
 bool SessionModel::is_error(std::string_view fn, int64_t rv) { return is_error(function_by_name(fn), rv); }
 
+namespace {
+
+// Times and durations a peer sends are signed in the format; negative ones
+// cannot be, and would break the statistics (totals, means, histograms).
+bool times_in_range(const EventFacts& f) {
+    if (f.h.ts_us < 0) return false;
+    if (f.type == EventType::Call && f.call.dur_ns < 0) return false;
+    return true;
+}
+
+int64_t saturating_add(int64_t a, int64_t b) {
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+uint64_t saturating_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+
+}  // namespace
+
 IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* event) {
-    if (auto err = read_event_facts(line, scratch_, nullptr, event)) {
+    std::optional<EventErrorKind> err = read_event_facts(line, scratch_, nullptr, event);
+    if (!err && !times_in_range(scratch_)) err = EventErrorKind::WrongType;
+    if (err) {
         count_bad_line(*err);
         IngestResult r;
         r.error = err;
@@ -85,6 +106,11 @@ void SessionModel::count_bad_line(EventErrorKind kind) {
 
 IngestResult SessionModel::apply(const EventFacts& f, std::string_view raw) {
     IngestResult r;
+    if (!times_in_range(f)) {  // (ingest_line checked already; a document's events come here directly)
+        count_bad_line(EventErrorKind::WrongType);
+        r.error = EventErrorKind::WrongType;
+        return r;
+    }
     r.type = f.type;
     r.pid = f.h.pid;
     ++counters_.events;
@@ -196,11 +222,18 @@ void SessionModel::apply_begin(const EventFacts& f) {
 }
 
 void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
+    if (!process_of_pid_.count(f.h.pid)) {
+        // Nothing to end: a process is never made up from its bye alone.
+        ++counters_.orphan_byes;
+        counters_.lost_events = saturating_add(counters_.lost_events, f.bye.lost);
+        kept_events_.push_back({event_count_, std::string(raw)});
+        return;
+    }
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
     p.bye_calls = f.bye.calls;
     // bye carries the process's total of lost events; count what lost events did not.
     if (f.bye.lost > p.lost_events) {
-        counters_.lost_events += f.bye.lost - p.lost_events;
+        counters_.lost_events = saturating_add(counters_.lost_events, f.bye.lost - p.lost_events);
         p.lost_events = f.bye.lost;
     }
     kept_events_.push_back({event_count_, std::string(raw)});
@@ -209,8 +242,8 @@ void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
 
 void SessionModel::apply_lost(const EventFacts& f, std::string_view raw) {
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
-    p.lost_events += f.lost.count;
-    counters_.lost_events += f.lost.count;
+    p.lost_events = saturating_add(p.lost_events, f.lost.count);
+    counters_.lost_events = saturating_add(counters_.lost_events, f.lost.count);
     kept_events_.push_back({event_count_, std::string(raw)});
 }
 
@@ -247,7 +280,7 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     if (fn_index >= kFunctionCount) ++counters_.unknown_functions;
     const bool error = is_error(f.function, c.rv);
     const bool ok = c.rv == 0;
-    const int64_t end_us = f.h.ts_us + c.dur_ns / 1000;
+    const int64_t end_us = saturating_add(f.h.ts_us, c.dur_ns / 1000);
     latest_ts_us_ = std::max(latest_ts_us_, end_us);
     const int reader = call_reader(p, f);
 
@@ -311,8 +344,10 @@ const CallRecord* SessionModel::keep_call(CallRecord rec, std::string_view raw) 
         return &last_call_;
     }
     rec.raw.assign(raw);
+    kept_bytes_ += rec.raw.size();
     calls_.push_back(std::move(rec));
-    if (calls_.size() > options_.history) {
+    while (calls_.size() > options_.history || (kept_bytes_ > options_.history_bytes && calls_.size() > 1)) {
+        kept_bytes_ -= calls_.front().raw.size();
         calls_.pop_front();
         ++counters_.evicted_calls;
     }
@@ -384,7 +419,7 @@ void SessionModel::update_card_handle(ProcessInfo& p, const EventFacts& f, bool 
         if (card.transaction) release_reader_transaction();
         card.transaction.reset();
     } else if (does(Effect::BeginsTransaction)) {
-        card.transaction = TransactionInfo{f.call.seq, f.h.ts_us + f.call.dur_ns / 1000};
+        card.transaction = TransactionInfo{f.call.seq, saturating_add(f.h.ts_us, f.call.dur_ns / 1000)};
         if (card.reader >= 0) {
             ReaderInfo& r = readers_[card.reader];
             r.transaction_pid = p.pid;

@@ -36,12 +36,17 @@
 namespace pcscspy {
 
 inline constexpr size_t kDefaultHistory = 100'000;
+// The raw lines of the kept calls are bounded in bytes too: 100,000 calls of
+// 1 MiB lines would otherwise keep 100 GB. The oldest go first, whichever bound
+// is reached (the newest call is always kept).
+inline constexpr size_t kDefaultHistoryBytes = 256u << 20;
 inline constexpr size_t kEventErrorKinds = 7;  // EventErrorKind values
 
 class CardList;
 
 struct ModelOptions {
     size_t history = kDefaultHistory;  // calls kept (0: none, statistics only)
+    size_t history_bytes = kDefaultHistoryBytes;  // bytes of their raw lines kept
     CheckerThresholds checker;
     // pcsc-tools' list of ATRs, to name the cards in the readers (none: no names).
     std::shared_ptr<const CardList> card_list;
@@ -58,6 +63,7 @@ struct ModelCounters {
     uint64_t unknown_functions = 0;  // calls whose fn is not one of the 18
     uint64_t evicted_calls = 0;      // dropped from the history (still in the statistics)
     uint64_t unmatched_begins = 0;   // begins still waiting when their process ended
+    uint64_t orphan_byes = 0;        // byes for a pid never seen (no process made up for them)
 };
 
 // What one line did to the model.
@@ -205,6 +211,7 @@ private:
     std::vector<std::string> applet_names_{""};
     FunctionStatsTable function_stats_;
     std::deque<CallRecord> calls_;
+    size_t kept_bytes_ = 0;  // of calls_' raw lines
     CallRecord last_call_;  // with history 0: the call just applied (for the text view)
     // The latest transmit's decoding, as its handle's decoder gave it.
     std::optional<DecodedExchange> last_exchange_;

@@ -270,3 +270,82 @@ TEST_CASE("a session recorded on the test bed through the interposer") {
     CHECK(challenge);
     CHECK(m.findings().empty());
 }
+
+namespace {
+
+std::string call_line(int64_t pid, uint64_t seq, const std::string& fn, const std::string& dur_ns = "1000",
+                      const std::string& ts_us = "10", const std::string& in = "{}") {
+    return R"({"v":1,"type":"call","pid":)" + std::to_string(pid) + R"(,"ts_us":)" + ts_us + R"(,"seq":)" +
+           std::to_string(seq) + R"(,"fn":")" + fn + R"(","dur_ns":)" + dur_ns + R"(,"rv":0,"in":)" + in +
+           R"(,"out":{}})";
+}
+
+}  // namespace
+
+TEST_CASE("negative times are refused, huge ones saturate: the statistics never overflow") {
+    SessionModel m;
+    CHECK(m.ingest_line(call_line(1, 1, "SCardIsValidContext", "-5")).error == EventErrorKind::WrongType);
+    CHECK(m.ingest_line(call_line(1, 2, "SCardIsValidContext", "5", "-1")).error == EventErrorKind::WrongType);
+    CHECK(m.counters().bad_lines == 2);
+    CHECK(m.counters().calls == 0);
+    CHECK(m.processes().empty());
+    // The largest values the format allows, again and again.
+    const std::string max = std::to_string(INT64_MAX);
+    for (uint64_t seq = 1; seq <= 3; ++seq) REQUIRE(m.ingest_line(call_line(1, seq, "SCardIsValidContext", max, max)).ok());
+    const FunctionStats& f = m.function_stats().rows()[static_cast<size_t>(PcscFunction::SCardIsValidContext)];
+    CHECK(f.stats.calls == 3);
+    CHECK(f.stats.total_ns == INT64_MAX);
+    CHECK(m.function_stats().totals().total_ns == INT64_MAX);
+    CHECK(m.latest_ts_us() == INT64_MAX);
+    // lost counts saturate at 2^64 - 1.
+    const std::string lost = R"({"v":1,"type":"lost","pid":1,"ts_us":1,"count":18446744073709551615})";
+    REQUIRE(m.ingest_line(lost).ok());
+    REQUIRE(m.ingest_line(lost).ok());
+    CHECK(m.counters().lost_events == UINT64_MAX);
+    CHECK(m.process_by_pid(1)->lost_events == UINT64_MAX);
+}
+
+TEST_CASE("a bye for a pid never seen makes up no process; it is counted") {
+    SessionModel m;
+    REQUIRE(m.ingest_line(R"({"v":1,"type":"bye","pid":77,"ts_us":1,"calls":5,"lost":2})").ok());
+    CHECK(m.processes().empty());
+    CHECK(m.counters().orphan_byes == 1);
+    CHECK(m.counters().lost_events == 2);
+}
+
+TEST_CASE("160,000 distinct unknown function names: bounded rows, exact totals, linear time") {
+    SessionModel m;
+    const size_t names = 160'000;
+    for (size_t i = 0; i < names; ++i) REQUIRE(m.ingest_line(call_line(1, i + 1, "Fn" + std::to_string(i))).ok());
+    const auto& rows = m.function_stats().rows();
+    CHECK(rows.size() == kFunctionCount + kMaxUnknownFunctions + 1);
+    CHECK(rows.back().name == kOtherFunctions);
+    CHECK(rows.back().stats.calls == names - kMaxUnknownFunctions);
+    CHECK(m.function_stats().totals().calls == names);
+    CHECK(m.counters().unknown_functions == names);
+    // Every kept call names a row that exists (no 16-bit wrap).
+    for (const CallRecord& c : m.calls()) CHECK(c.fn < rows.size());
+    CHECK(m.function_name(m.calls().back()) == kOtherFunctions);
+    SessionModel few;
+    REQUIRE(few.ingest_line(call_line(1, 1, "Fn7")).ok());
+    CHECK(few.function_name(few.calls().back()) == "Fn7");
+}
+
+TEST_CASE("the history is bounded in bytes as well as in calls; the statistics stay exact") {
+    ModelOptions o;
+    o.history_bytes = 1 << 20;
+    SessionModel m(o);
+    const std::string big = R"({"pbSendBuffer":")" + std::string(100'000, 'A') + R"("})";
+    for (uint64_t seq = 1; seq <= 150; ++seq) REQUIRE(m.ingest_line(call_line(1, seq, "SCardTransmit", "1000", "10", big)).ok());
+    size_t kept = 0;
+    for (const CallRecord& c : m.calls()) kept += c.raw.size();
+    CHECK(kept <= o.history_bytes);
+    CHECK(m.calls().size() == o.history_bytes / m.calls().back().raw.size());
+    CHECK(m.counters().evicted_calls == 150 - m.calls().size());
+    CHECK(m.function_stats().rows()[static_cast<size_t>(PcscFunction::SCardTransmit)].stats.calls == 150);
+    // One call larger than the whole budget is still the newest kept.
+    o.history_bytes = 10;
+    SessionModel tiny(o);
+    REQUIRE(tiny.ingest_line(call_line(1, 1, "SCardTransmit", "1000", "10", big)).ok());
+    CHECK(tiny.calls().size() == 1);
+}
