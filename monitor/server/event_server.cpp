@@ -11,6 +11,8 @@
 #include <cstring>
 #include <chrono>
 
+#include "protocol/event_format.hpp"
+
 namespace pcscspy {
 
 namespace {
@@ -259,16 +261,18 @@ void EventServer::arm_timer(bool on) {
 }
 
 // A process that ended without its bye (killed, crashed, _exit, or its bye did
-// not fit) gets one from its ring's counters: the calls it made and lost.
+// not fit) gets one from its ring's counters: the calls it made and lost,
+// declared as the monitor's ("by":"monitor", protocol/event_format.def).
 void EventServer::write_missing_bye(Connection& c) {
     ConnectionStats& s = stats_[c.stats];
     if (!c.ring || s.bye_seen || s.event_pid <= 0) return;
-    std::string line = "{\"v\":1,\"type\":\"bye\",\"pid\":" + std::to_string(s.event_pid) +
-                       ",\"tid\":" + std::to_string(s.event_pid) + ",\"ts_us\":" + std::to_string(now_us()) +
-                       ",\"calls\":" + std::to_string(c.ring->calls()) + ",\"lost\":" +
-                       std::to_string(c.ring->lost()) + ",\"by\":\"monitor\"}";
+    const EventHeader h{.pid = s.event_pid, .tid = s.event_pid, .ts_us = now_us()};
+    char line[256];  // a bye's numbers and keys take under 200 bytes
+    const size_t n =
+        write_event_line(line, sizeof line, h, ByeView{.calls = c.ring->calls(), .lost = c.ring->lost(), .by = "monitor"});
+    if (n == 0) return;
     ++counters_.byes_written;
-    feed(c, line + "\n");
+    feed(c, std::string_view(line, n));
 }
 
 void EventServer::close_connection(int fd) {

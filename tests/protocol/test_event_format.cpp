@@ -111,6 +111,7 @@ TEST_CASE("every event type written by the allocation-free writer reads back as 
                                  .truncated = StringListView{kNotes, sizeof kNotes},
                                  .clamped = StringListView{kNotes, 15}});
     check_round_trip(h, ByeView{.calls = 17, .lost = 0});
+    check_round_trip(h, ByeView{.calls = 17, .lost = 2, .by = "monitor"});
     check_round_trip(h, LostView{.count = std::numeric_limits<uint64_t>::max()});
 }
 
@@ -135,4 +136,28 @@ TEST_CASE("a line that does not fit is not written, and nothing is written beyon
     }
     char exact[512];
     CHECK(write_event_line(exact, needed, EventHeader{}, v) == needed);
+}
+
+TEST_CASE("a bye's by is written only when it has a value, and read back as no value when absent") {
+    const EventHeader h{1, 4242, 4242, 1764030000000000};
+    char buffer[256];
+    size_t n = write_event_line(buffer, sizeof buffer, h, ByeView{.calls = 3, .lost = 1});
+    REQUIRE(n > 0);
+    std::string line(buffer, n - 1);
+    CHECK(line.find("\"by\"") == std::string::npos);
+    DecodedEvent plain = decode_event(line);
+    REQUIRE(plain.ok());
+    CHECK_FALSE(std::get<ByeEvent>(*plain.event).by.has_value());
+
+    n = write_event_line(buffer, sizeof buffer, h, ByeView{.calls = 3, .lost = 1, .by = "monitor"});
+    REQUIRE(n > 0);
+    line.assign(buffer, n - 1);
+    CHECK(line == R"({"v":1,"type":"bye","pid":4242,"tid":4242,"ts_us":1764030000000000,"calls":3,"lost":1,"by":"monitor"})");
+    DecodedEvent by_monitor = decode_event(line);
+    REQUIRE(by_monitor.ok());
+    CHECK(std::get<ByeEvent>(*by_monitor.event).by == std::optional<std::string>("monitor"));
+    // Of the wrong kind, it makes the line a WrongType error like any declared field.
+    DecodedEvent wrong = decode_event(R"({"v":1,"type":"bye","pid":1,"ts_us":1,"calls":0,"lost":0,"by":7})");
+    REQUIRE(wrong.error);
+    CHECK(wrong.error->kind == EventErrorKind::WrongType);
 }
