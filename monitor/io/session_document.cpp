@@ -94,7 +94,10 @@ json session_summary_json(const SessionModel& model) {
                            {"begins", c.begins},
                            {"bad_lines", c.bad_lines},
                            {"bad_by_kind", bad},
+                           {"lost", c.lost()},
                            {"lost_events", c.lost_events},
+                           {"lost_missing", c.lost_missing},
+                           {"seq_disorder", c.seq_disorder},
                            {"unknown_functions", c.unknown_functions},
                            {"evicted_calls", c.evicted_calls},
                            {"unmatched_begins", c.unmatched_begins},
@@ -107,7 +110,9 @@ json session_summary_json(const SessionModel& model) {
                 {"state", state_name(p.state)},
                 {"start_us", p.start_us},
                 {"exit_us", p.exit_us},
+                {"lost", p.lost()},
                 {"lost_events", p.lost_events},
+                {"missing_calls", p.missing_calls},
                 {"apdus", p.apdus},
                 {"stats", call_stats_json(p.stats)}};
         put_fields(jp, p);  // what its hello said (protocol/event_format.def)
@@ -249,6 +254,10 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
             if (auto s = p.find("stats"); s != p.end()) read_call_stats(*s, mp->stats);
             mp->apdus = p.value("apdus", mp->apdus);
             mp->lost_events = p.value("lost_events", mp->lost_events);
+            // The monitor's count as the live session made it (older documents
+            // have none); the replayed events lack what it was made from
+            // (begins, calls out of the history).
+            mp->missing_calls = p.value("missing_calls", uint64_t{0});
         }
     }
     if (auto it = summary.find("readers"); it != summary.end() && it->is_array()) {
@@ -271,6 +280,8 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
         ModelCounters c = model.counters();
         c.bad_lines = it->value("bad_lines", c.bad_lines);
         c.lost_events = it->value("lost_events", c.lost_events);
+        c.lost_missing = it->value("lost_missing", uint64_t{0});
+        c.seq_disorder = it->value("seq_disorder", uint64_t{0});
         c.unknown_functions = it->value("unknown_functions", c.unknown_functions);
         c.evicted_calls = it->value("evicted_calls", c.evicted_calls);
         c.unmatched_begins = it->value("unmatched_begins", c.unmatched_begins);

@@ -46,7 +46,7 @@ void CorrectnessChecker::check_handles(const ProcessInfo& p, const EventFacts& f
     FunctionTarget target = function_info(*f.function).target;
     // A handle the process never obtained is only a finding when nothing of the
     // process was missed: traced from its hello on, and no event lost.
-    const bool complete = p.hello_seen && p.lost_events == 0;
+    const bool complete = p.hello_seen && p.lost() == 0;
     if (target == FunctionTarget::Context && f.args.hContext) {
         int64_t h = *f.args.hContext;
         auto it = p.contexts.find(h);

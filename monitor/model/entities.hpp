@@ -3,6 +3,7 @@
 // Plain data, read by the views; only SessionModel writes it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "monitor/model/call_stats.hpp"
 #include "monitor/model/rate_window.hpp"
+#include "monitor/model/seq_ledger.hpp"
 #include "protocol/apdu_decoder.hpp"
 #include "protocol/event.hpp"
 #include "protocol/hex.hpp"
@@ -42,6 +44,10 @@ struct InFlightCall {
 struct ThreadInfo {
     uint64_t calls = 0;
     int64_t last_ts_us = 0;
+    // A thread makes its calls one after another: each one's seq is above the
+    // previous one's, its begin's and call's alike.
+    uint64_t last_seq = 0;   // of its latest begin or call
+    bool last_begun = false;  // that was a begin, whose call may carry the same seq
 };
 
 struct ContextInfo {
@@ -85,6 +91,13 @@ struct ProcessInfo : HelloFields {
     int64_t exit_us = 0;   // bye / disconnection
     uint64_t bye_calls = 0;
     uint64_t lost_events = 0;  // from lost events and bye's total
+    // The monitor's own count, once the process ended: the calls of the span of
+    // seq numbers it saw (up to bye.calls) that never arrived (see SeqLedger).
+    uint64_t missing_calls = 0;
+    SeqLedger seqs;
+    // Lost calls: the process's own count and the monitor's are of the same
+    // calls, one may miss some: the larger.
+    uint64_t lost() const { return std::max(lost_events, missing_calls); }
 
     CallStats stats;
     uint64_t apdus = 0;

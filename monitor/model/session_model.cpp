@@ -74,6 +74,20 @@ int64_t saturating_add(int64_t a, int64_t b) {
 
 uint64_t saturating_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
+// A thread makes its calls one after another, each numbered when it starts:
+// a begin's seq is above everything its thread sent before, and so is a
+// call's, unless it is the call of the begin just before it.
+bool seq_in_order(ThreadInfo& t, uint64_t seq, bool call) {
+    const bool first = t.last_seq == 0 && !t.last_begun;
+    const bool ok = first || seq > t.last_seq || (call && t.last_begun && seq == t.last_seq);
+    t.last_seq = std::max(t.last_seq, seq);
+    t.last_begun = !call;
+    return ok;
+}
+
+// A process's share of ModelCounters::lost_missing.
+uint64_t lost_beyond_reported(const ProcessInfo& p) { return p.lost() - p.lost_events; }
+
 }  // namespace
 
 IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* event) {
@@ -210,6 +224,15 @@ void SessionModel::apply_begin(const EventFacts& f) {
     ++counters_.begins;
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
     const BeginFields& b = f.begin;
+    if (!seq_in_order(p.threads[f.h.tid], b.seq, false)) ++counters_.seq_disorder;
+    if (p.state == ProcessState::Running) {
+        p.seqs.add_begin(b.seq);
+    } else {
+        // Begun as the process was ending: it never returned.
+        const uint64_t beyond = lost_beyond_reported(p);
+        p.seqs.add_unfinished(b.seq);
+        recount_lost(p, beyond);
+    }
     p.in_flight[b.seq] = InFlightCall{b.seq, b.fn, f.h.tid, f.h.ts_us, b.ctx, b.card};
     p.activity.last_begin_us = std::max(p.activity.last_begin_us, f.h.ts_us);
     p.last_us = std::max(p.last_us, f.h.ts_us);
@@ -230,20 +253,24 @@ void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
         return;
     }
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    const uint64_t beyond = lost_beyond_reported(p);
     p.bye_calls = f.bye.calls;
     // bye carries the process's total of lost events; count what lost events did not.
     if (f.bye.lost > p.lost_events) {
         counters_.lost_events = saturating_add(counters_.lost_events, f.bye.lost - p.lost_events);
         p.lost_events = f.bye.lost;
     }
+    recount_lost(p, beyond);
     kept_events_.push_back({event_count_, std::string(raw)});
     end_process(p, ProcessState::Exited, f.h.ts_us);
 }
 
 void SessionModel::apply_lost(const EventFacts& f, std::string_view raw) {
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
+    const uint64_t beyond = lost_beyond_reported(p);
     p.lost_events = saturating_add(p.lost_events, f.lost.count);
     counters_.lost_events = saturating_add(counters_.lost_events, f.lost.count);
+    recount_lost(p, beyond);
     kept_events_.push_back({event_count_, std::string(raw)});
 }
 
@@ -256,15 +283,28 @@ void SessionModel::connection_closed(size_t process, int64_t ts_us) {
 
 void SessionModel::end_process(ProcessInfo& p, ProcessState state, int64_t ts_us) {
     if (p.state != ProcessState::Running) return;
+    const uint64_t beyond = lost_beyond_reported(p);
     p.state = state;
     p.exit_us = ts_us;
     p.last_us = std::max(p.last_us, ts_us);
     counters_.unmatched_begins += p.in_flight.size();
+    for (const auto& [seq, call] : p.in_flight) p.seqs.add_unfinished(seq);
     p.in_flight.clear();
+    recount_lost(p, beyond);  // (the checker trusts a process that lost nothing)
     checker_.on_process_end(p);
     if (p.index < processes_.size())
         for (ReaderInfo& r : readers_)
             if (r.transaction_pid && r.transaction_process == p.index) r.transaction_pid.reset();
+}
+
+// The monitor's own count of p's lost calls is made once p ended (a running
+// process's gaps may be calls still running, or returning later on another
+// thread), and again whenever a late line of it comes. `beyond_before`: p's
+// share of lost_missing before the change.
+void SessionModel::recount_lost(ProcessInfo& p, uint64_t beyond_before) {
+    if (p.state != ProcessState::Running) p.missing_calls = p.seqs.missing(p.bye_calls);
+    const uint64_t rest = counters_.lost_missing >= beyond_before ? counters_.lost_missing - beyond_before : 0;
+    counters_.lost_missing = saturating_add(rest, lost_beyond_reported(p));
 }
 
 void SessionModel::finish() {
@@ -276,6 +316,12 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     const CallFields& c = f.call;
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
     p.in_flight.erase(c.seq);
+    ThreadInfo& t = p.threads[f.h.tid];
+    bool in_order = seq_in_order(t, c.seq, true);
+    const uint64_t beyond = lost_beyond_reported(p);
+    if (p.seqs.add_call(c.seq) == SeqLedger::Arrival::Repeated) in_order = false;
+    if (!in_order) ++counters_.seq_disorder;
+    if (p.state != ProcessState::Running) recount_lost(p, beyond);  // a late call of an ended process
     size_t fn_index = f.function ? static_cast<size_t>(*f.function) : function_stats_.index_of(c.fn);
     if (fn_index >= kFunctionCount) ++counters_.unknown_functions;
     const bool error = is_error(f.function, c.rv);
@@ -294,7 +340,6 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     p.last_us = std::max(p.last_us, end_us);
     p.last_seq = std::max(p.last_seq, c.seq);
     (error ? p.activity.last_error_us : p.activity.last_success_us) = end_us;
-    ThreadInfo& t = p.threads[f.h.tid];
     ++t.calls;
     t.last_ts_us = std::max(t.last_ts_us, end_us);
 

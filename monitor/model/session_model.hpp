@@ -60,10 +60,19 @@ struct ModelCounters {
     uint64_t bad_lines = 0;  // lines that were not events (all kinds below)
     uint64_t bad_by_kind[kEventErrorKinds] = {};
     uint64_t lost_events = 0;        // reported by the interposers (lost + bye)
+    // Lost calls the monitor's own count found beyond what the processes
+    // reported: the sum over processes of lost() - lost_events.
+    uint64_t lost_missing = 0;
+    // Begins and calls whose seq went backwards in their thread, or repeated a
+    // call's already seen in their process (still applied, counted here).
+    uint64_t seq_disorder = 0;
     uint64_t unknown_functions = 0;  // calls whose fn is not one of the 18
     uint64_t evicted_calls = 0;      // dropped from the history (still in the statistics)
     uint64_t unmatched_begins = 0;   // begins still waiting when their process ended
     uint64_t orphan_byes = 0;        // byes for a pid never seen (no process made up for them)
+
+    // Every lost call: reported, and found missing by the monitor.
+    uint64_t lost() const { return lost_events > UINT64_MAX - lost_missing ? UINT64_MAX : lost_events + lost_missing; }
 };
 
 // What one line did to the model.
@@ -191,6 +200,7 @@ private:
     void apply_reader_states(const std::vector<ReaderStateFacts>& states);
     void apply_status(const CallArgumentFacts& a, bool ok, int reader);
     void end_process(ProcessInfo& p, ProcessState state, int64_t ts_us);
+    void recount_lost(ProcessInfo& p, uint64_t beyond_before);
 
     ModelOptions options_;
     uint64_t generation_ = 0;
