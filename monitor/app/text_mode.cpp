@@ -40,7 +40,15 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
             }
         err << ")\n";
     }
-    if (c.lost_events) err << "pcscspy-top: " << c.lost_events << " events were lost by the traced processes\n";
+    if (c.lost()) {
+        err << "pcscspy-top: " << c.lost() << " events were lost by the traced processes";
+        if (c.lost_missing)
+            err << " (" << c.lost_missing << " of them not reported by them: seq numbers that never arrived)";
+        err << "\n";
+    }
+    if (c.seq_disorder)
+        err << "pcscspy-top: " << c.seq_disorder << " event" << (c.seq_disorder == 1 ? " came" : "s came")
+            << " with a seq out of order (below an earlier one of their thread, or a call's repeated)\n";
     if (c.orphan_byes) err << "pcscspy-top: " << c.orphan_byes << " bye events named a process never seen\n";
 }
 

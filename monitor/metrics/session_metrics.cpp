@@ -61,7 +61,8 @@ const MetricDoc kMetricDocs[] = {
      "How long a process held a reader's transaction (SCardBeginTransaction to its end)."},
     {"pcscspy_processes", "gauge", "state", "Traced processes seen in this session, by state (running, exited, disconnected)."},
     {"pcscspy_calls_in_flight", "gauge", "", "Calls started and not returned yet (what programs are waiting for)."},
-    {"pcscspy_lost_events_total", "counter", "", "Events the traced programs could not send (reported by them: never silent)."},
+    {"pcscspy_lost_events_total", "counter", "",
+     "Calls whose event was lost: reported by the traced programs, or found missing by the monitor (seq numbers that never arrived)."},
     {"pcscspy_bad_lines_total", "counter", "kind", "Input lines that were not events, by reason."},
     {"pcscspy_findings_total", "counter", "kind", "Correctness findings (API misuse), by kind."},
     {"pcscspy_record_rotations_total", "counter", "", "Rotations of the --record file."},
@@ -294,7 +295,7 @@ void SessionMetrics::add_delta(Counter& c, uint64_t now, uint64_t& seen) {
 void SessionMetrics::refresh(const SessionModel& model) {
     const ModelCounters& k = model.counters();
     add_delta(*f_->events_total, k.events, events_seen_);
-    add_delta(*f_->lost_total, k.lost_events, lost_seen_);
+    add_delta(*f_->lost_total, k.lost(), lost_seen_);
     for (size_t i = 0; i < kEventErrorKinds; ++i) add_delta(*f_->bad_by_kind[i], k.bad_by_kind[i], bad_seen_[i]);
 
     const auto& findings = model.findings();

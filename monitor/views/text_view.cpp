@@ -287,7 +287,7 @@ void TextView::print_statistics(const SessionModel& model) {
             std::string state = p.state == ProcessState::Running  ? "running"
                                 : p.state == ProcessState::Exited ? "exited"
                                                                   : "disconnected";
-            if (p.lost_events) state += ", " + std::to_string(p.lost_events) + " events lost";
+            if (p.lost()) state += ", " + std::to_string(p.lost()) + " events lost";
             out_ << pad_left(o_.diffable ? placeholder("pid", p.pid) : std::to_string(p.pid), 8) << "  "
                  << pad_right(TerminalText::clean(process_name(p)), 20) << pad_left(std::to_string(p.stats.calls), 8)
                  << pad_left(std::to_string(p.stats.errors), 8) << pad_left(std::to_string(p.apdus), 8)

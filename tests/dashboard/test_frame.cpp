@@ -93,6 +93,31 @@ TEST_CASE("frame: the top bar counts lost events, bad lines and findings") {
     CHECK(bar.text().find("lost 7") != std::string::npos);
 }
 
+TEST_CASE("frame: the top bar and the process table count what the monitor finds missing, and seq out of order") {
+    Dashboard d;
+    auto line = [](const std::string& type, const std::string& rest) {
+        return R"({"v":1,"type":")" + type + R"(","pid":77,"tid":77,"ts_us":1764030000000000)" + rest + "}";
+    };
+    auto call = [&](int seq) {
+        return line("call", R"(,"seq":)" + std::to_string(seq) +
+                                R"(,"fn":"SCardIsValidContext","dur_ns":1000,"rv":0,"in":{"hContext":1},"out":{})");
+    };
+    d.feed(line("hello", R"(,"exe":"/usr/bin/pcsc_scan","argv":["pcsc_scan"],"via":"preload")"));
+    d.feed(call(1));
+    d.feed(call(3));
+    d.feed(line("bye", R"(,"calls":5,"lost":1)"));  // it reported 1 of the 3 missing (2, 4, 5)
+    StyledLine bar = top_bar(d.now(), d.ui, 200);
+    REQUIRE(span_with(bar, "lost 3"));
+    CHECK(span_with(bar, "lost 3")->role == Role::Paused);
+    CHECK(bar.text().find("out of order") == std::string::npos);
+    CHECK(text_of(build_frame(d.now(), d.ui, 40, 200)).find("3 events lost") != std::string::npos);
+    d.feed(call(3));  // again
+    bar = top_bar(d.now(), d.ui, 200);
+    REQUIRE(span_with(bar, "out of order 1"));
+    CHECK(span_with(bar, "out of order 1")->role == Role::Paused);
+    CHECK(bar.text().find("lost 3") != std::string::npos);
+}
+
 TEST_CASE("frame: overlays draw inside a frame over the panes") {
     Dashboard d;
     d.feed_file("opensc_tool_session.ndjson");

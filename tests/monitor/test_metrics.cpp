@@ -156,6 +156,16 @@ TEST_CASE("metrics: cards, processes by state, calls in flight, lost events, bad
     s = o.scrape();
     CHECK(s.at("pcscspy_record_rotations_total") == 3);
     CHECK(s.at("pcscspy_record_unwritten_lines_total") == 12);
+
+    // Calls the monitor's own count finds missing are lost events too: 300 made
+    // 4 calls, 2 and 3 never came.
+    SessionWriter c(300);
+    c.hello().establish();
+    c.seq = 3;
+    c.call("SCardIsValidContext", R"({"hContext":100})").bye();
+    o.feed(c.text);
+    s = o.scrape();
+    CHECK(s.at("pcscspy_lost_events_total") == 9);
 }
 
 TEST_CASE("label sets stay bounded: no pid, executables and readers capped, odd codes and INS collapse") {

@@ -376,3 +376,59 @@ TEST_CASE("half lines are bounded in all: the client that passes kMaxPartialByte
     CHECK(h.server->open_connections() + h.server->counters().closed_for_memory == clients);
     for (int fd : fds) close(fd);
 }
+
+TEST_CASE("pcscspy-top counts what a peer's seq numbers and bye prove missing: in its dump and its text summary") {
+    TempDir dir;
+    const std::string sock = dir / "s/socket", record = dir / "events.ndjson", dump = dir / "dump.json";
+    pid_t top = fork();
+    if (top == 0) {
+        int out = open((dir / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = open((dir / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(out, 1);
+        dup2(err, 2);
+        // --no-attach: only the peers of this socket (the tests run as root).
+        execl(PCSCSPY_TOP, "pcscspy-top", "--text", "--summary", "--no-attach", "--socket", sock.c_str(), "--record",
+              record.c_str(), "--dump", dump.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && access(sock.c_str(), F_OK) != 0; ++i) usleep(50'000);
+    REQUIRE(access(sock.c_str(), F_OK) == 0);
+    // Pid 7001 sends calls 1, 2 and 4, then says it made 6 and lost none: 3, 5
+    // and 6 are lost. Pid 7002 sends 1 and 3 and goes without bye: 2 is lost.
+    const std::string bye_7001 = R"({"v":1,"type":"bye","pid":7001,"tid":1,"ts_us":3,"calls":6,"lost":0})" "\n";
+    int a = connect_to(sock), b = connect_to(sock);
+    REQUIRE(a >= 0);
+    REQUIRE(b >= 0);
+    send_all(a, hello(7001) + call(7001, 1) + call(7001, 2) + call(7001, 4) + bye_7001);
+    send_all(b, hello(7002) + call(7002, 1) + call(7002, 3));
+    close(a);
+    close(b);
+    // Both ends are read once the recording has 7002's last call and 7001's bye.
+    auto recorded = [&] {
+        std::string r = read_file(record);
+        return r.find(R"("pid":7001,"tid":1,"ts_us":3,"calls":6)") != std::string::npos &&
+               r.find(R"("pid":7002,"tid":1,"ts_us":2,"seq":3)") != std::string::npos;
+    };
+    for (int i = 0; i < 200 && !recorded(); ++i) usleep(50'000);
+    REQUIRE(recorded());
+    // (The closes are read at the latest as the monitor ends: it drains every connection.)
+    kill(top, SIGTERM);
+    int status = 0;
+    waitpid(top, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+
+    nlohmann::json d = nlohmann::json::parse(read_file(dump));
+    std::map<int64_t, uint64_t> lost;
+    for (const auto& p : d["processes"]) lost[p["pid"].get<int64_t>()] = p["lost"].get<uint64_t>();
+    CHECK(lost == std::map<int64_t, uint64_t>{{7001, 3}, {7002, 1}});
+    CHECK(d["counters"]["lost"] == 4);
+    CHECK(d["counters"]["lost_events"] == 0);
+
+    const std::string out = read_file(dir / "out"), err = read_file(dir / "err");
+    CAPTURE(out);
+    CAPTURE(err);
+    CHECK(out.find("exited, 3 events lost") != std::string::npos);
+    CHECK(out.find("disconnected, 1 events lost") != std::string::npos);
+    CHECK(err.find("4 events were lost by the traced processes (4 of them not reported by them") != std::string::npos);
+}

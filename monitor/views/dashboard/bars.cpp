@@ -88,9 +88,10 @@ StyledLine top_bar(const ViewContext& ctx, const UiState& ui, size_t width) {
     segs.push_back({"calls " + std::to_string(n.calls), Role::Bar, 80});
     segs.push_back({"errors " + std::to_string(model.function_stats().totals().errors),
                     model.function_stats().totals().errors ? Role::BarStrong : Role::Bar, 75});
-    segs.push_back({"lost " + std::to_string(n.lost_events), n.lost_events ? Role::Paused : Role::Bar,
-                    n.lost_events ? 85 : 50});
+    const uint64_t lost = n.lost();  // reported, and found missing by the monitor
+    segs.push_back({"lost " + std::to_string(lost), lost ? Role::Paused : Role::Bar, lost ? 85 : 50});
     segs.push_back({"bad " + std::to_string(n.bad_lines), n.bad_lines ? Role::Paused : Role::Bar, n.bad_lines ? 84 : 45});
+    if (n.seq_disorder) segs.push_back({"out of order " + std::to_string(n.seq_disorder), Role::Paused, 83});
     if (!model.findings().empty())
         segs.push_back({"findings " + std::to_string(model.findings().size()), Role::BarStrong, 70});
     if (std::string f = filter_text(ctx, ui); !f.empty()) segs.push_back({"filter: " + f, Role::Paused, 90, 14});

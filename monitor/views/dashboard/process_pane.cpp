@@ -167,8 +167,8 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         if (c.started) l.add("  ").add(fit(p->started_us ? clock_time(p->started_us) : "", c.started, g), Role::Dim);
         if (c.command) {
             std::string cmd = display_text(command_line(*p), g);
-            if (p->lost_events) cmd = std::to_string(p->lost_events) + " events lost  " + cmd;
-            l.add("  ").add(fit(cmd, c.command, g), p->lost_events ? Role::Warn : Role::Dim);
+            if (p->lost()) cmd = std::to_string(p->lost()) + " events lost  " + cmd;
+            l.add("  ").add(fit(cmd, c.command, g), p->lost() ? Role::Warn : Role::Dim);
         }
         l.selected = marked && *marked == p->index;
         pane.rows.push_back(fit_line(std::move(l), width, g));
