@@ -25,4 +25,11 @@ inline std::string effective_socket_path(std::string_view option, const char* pc
     return default_socket_path(xdg_runtime_dir, uid);
 }
 
+// While a pcscspy-top captures every program on the machine (the eBPF
+// source, not limited by --pid), it holds an abstract Unix socket of this name
+// followed by its pid. It carries nothing: /proc/net/unix shows it to every
+// user, and the kernel removes it with the process (also on SIGKILL), so that
+// pcscspy-run can tell a user that such a monitor sees their program anyway.
+inline constexpr std::string_view kSystemCaptureSocketPrefix = "pcscspy-top/system-capture/";
+
 }  // namespace pcscspy

@@ -174,11 +174,29 @@ std::vector<RunningMonitor> running_monitors(const std::string& proc) {
     return out;
 }
 
+std::optional<pid_t> system_capture_monitor(const std::string& proc) {
+    // Lines end with the path; abstract names show with a leading '@'.
+    std::istringstream lines(read_all(proc + "/net/unix"));
+    const std::string marker = "@" + std::string(kSystemCaptureSocketPrefix);
+    for (std::string line; std::getline(lines, line);) {
+        const size_t at = line.rfind(' ');
+        if (at == std::string::npos || line.compare(at + 1, marker.size(), marker) != 0) continue;
+        const std::string digits = line.substr(at + 1 + marker.size());
+        char* end = nullptr;
+        const long pid = std::strtol(digits.c_str(), &end, 10);
+        if (pid > 0 && end && *end == '\0') return static_cast<pid_t>(pid);
+    }
+    return std::nullopt;
+}
+
 std::string no_monitor_note(const std::string& socket_path, const std::string& command, const std::string& proc) {
     MonitorProbe here = probe_monitor(socket_path);
     if (here.listening) return "";
-    const std::vector<RunningMonitor> monitors = running_monitors(proc);
     const std::string name = base_name(command);
+    if (auto pid = system_capture_monitor(proc))
+        return "pcscspy-run: no monitor listens on " + socket_path + ", but pcscspy-top (pid " + std::to_string(*pid) +
+               ") captures every program on this machine: " + name + " is traced there\n";
+    const std::vector<RunningMonitor> monitors = running_monitors(proc);
     std::string note = "pcscspy-run: ";
     if (here.why.empty())
         note += "no monitor listens on " + socket_path + " yet; " + name +

@@ -4,11 +4,13 @@
 // euid with mode 0700, a socket in it, a listener that accepts, run by us or by
 // root. When none does, it says so once, and where a monitor does listen (a
 // pcscspy-top of the same user on another socket, or of another user, as with
-// `sudo pcscspy-top`), it says that too.
+// `sudo pcscspy-top`), it says that too; when a monitor captures every program
+// on the machine, the command is seen there anyway, and the note says only that.
 #pragma once
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,10 @@ struct RunningMonitor {
     std::string socket;  // empty when unknown
 };
 std::vector<RunningMonitor> running_monitors(const std::string& proc = "/proc");
+
+// A pcscspy-top that captures every program on the machine (its system-wide
+// capture, announced in <proc>/net/unix; protocol/socket_path.hpp): its pid.
+std::optional<pid_t> system_capture_monitor(const std::string& proc = "/proc");
 
 // The note for stderr when no monitor listens on `socket_path` (empty when one
 // does): one line, and a second one when a running monitor is found elsewhere.

@@ -95,6 +95,7 @@ SystemCapture::Result SystemCapture::start(SystemCaptureOptions options, LineSin
         epoll_ctl(c->epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     }
     c->arm_timer(false);
+    if (c->options_.pids.empty()) c->announcement_ = std::make_unique<CaptureAnnouncement>();
     const uint64_t now = monotonic_ns();
     c->next_sweep_ns_ = now + kSweepNs;
     c->next_rescan_ns_ = now + static_cast<uint64_t>(c->options_.rescan_ms) * 1'000'000;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "monitor/ebpf/capture_announcement.hpp"
 #include "monitor/ebpf/event_builder.hpp"
 #include "monitor/ebpf/kernel_probes.hpp"
 
@@ -81,6 +82,8 @@ private:
     std::set<std::pair<dev_t, ino_t>> refused_;
     std::vector<ino_t> interposer_inodes_;  // forwarders met: the interposer installed system-wide
     std::vector<std::string> warnings_;
+    // Held while every program is captured (not with --pid): pcscspy-run reads it.
+    std::unique_ptr<CaptureAnnouncement> announcement_;
 };
 
 }  // namespace pcscspy::ebpf
