@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -196,6 +197,10 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
         if (!lr.command) return StartFailure{lr.error, lr.exit_status};
         command_ = lr.command;
     }
+    // Only now, so that the command launched above keeps the priority we had.
+    // On Linux this makes only the calling thread nicer: the ingestion and the
+    // views; the reader watcher and the metrics endpoint keep theirs.
+    if (options_.nice > 0) setpriority(PRIO_PROCESS, 0, std::min(19, getpriority(PRIO_PROCESS, 0) + options_.nice));
     return std::nullopt;
 }
 

@@ -114,6 +114,18 @@ OptionsParse parse_options(int argc, const char* const* argv) {
                 return r;
             }
         }
+        if (name == "--nice") {
+            known = true;
+            auto val = value();
+            if (!val) return r;
+            int n = -1;
+            auto [end, ec] = std::from_chars(val->data(), val->data() + val->size(), n);
+            if (ec != std::errc() || end != val->data() + val->size() || n < 0 || n > 19) {
+                r.error = "--nice needs a niceness from 0 to 19, not \"" + *val + "\"";
+                return r;
+            }
+            o.nice = n;
+        }
         if (name == "--metrics" || name == "--record-rotate") {
             known = true;
             auto val = value();
@@ -191,6 +203,9 @@ std::string usage_text() {
            "                      the default when permitted; with --attach, required\n"
            "  --no-attach         only the programs traced through the socket\n"
            "  --pid PID[,PID...]  show only these processes\n"
+           "  --nice N            run the monitor's own work N nicer than it was started,\n"
+           "                      yielding to the programs it watches (default " +
+           std::to_string(kDefaultNice) + "; 0: not)\n"
            "  --headless          no screen, no text: collect until SIGTERM/SIGINT (a service)\n"
            "  --metrics [ADDR:]PORT\n"
            "                      Prometheus endpoint /metrics (default address 127.0.0.1;\n"

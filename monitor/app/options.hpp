@@ -18,6 +18,11 @@ namespace pcscspy {
 // The system-wide capture (eBPF): on when permitted, required, or off.
 enum class AttachMode : uint8_t { WhenPermitted, Required, Off };
 
+// The live monitor's main thread (ingestion, views) runs this much nicer than
+// it was started, so that on a busy machine it yields the CPU to the programs it
+// watches (pcscd among them) and catches up when they wait.
+inline constexpr int kDefaultNice = 10;
+
 struct Options {
     std::optional<std::string> socket;  // --socket P (default: $PCSCSPY_SOCKET, else default_socket_path())
     bool text = false;                  // --text
@@ -39,6 +44,7 @@ struct Options {
     std::vector<std::string> command;   // -- CMD [ARGS]
     AttachMode attach = AttachMode::WhenPermitted;  // --attach / --no-attach
     std::set<int64_t> pids;             // --pid PID[,PID...]: only these processes
+    int nice = kDefaultNice;            // --nice N: niceness added to the monitor's own work
     bool headless = false;              // --headless: no screen, no text (a service)
     std::optional<MetricsAddress> metrics;       // --metrics [ADDR:]PORT
     std::optional<RotationPolicy> record_rotate;  // --record-rotate SIZE[,KEEP]
