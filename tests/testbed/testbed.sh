@@ -69,7 +69,10 @@ start() {
   fi
 
   env_line=$(vicc_env "$state")
-  env "$env_line" /usr/bin/python3 "$HERE/vicc_fixed.py" -t iso7816 >"$state/vicc.log" 2>&1 &
+  # 127.0.0.1, not vicc's default "localhost": a minimal root (debootstrap,
+  # some containers) has no /etc/hosts, and vicc then exits. -v: its errors
+  # reach its log, which a failed start shows.
+  env "$env_line" /usr/bin/python3 "$HERE/vicc_fixed.py" -t iso7816 --hostname 127.0.0.1 -v >"$state/vicc.log" 2>&1 &
   echo $! >"$state/vicc.pid"
   echo "testbed: started vicc (pid $!)"
   if ! $PROBE card "$READER" "$WAIT"; then
