@@ -11,6 +11,7 @@ Each case uses its own tmux server (-L pcscspy-test-<pid>), so it never
 touches another tmux, and its own socket folder. Waits poll the screen with a
 bound; nothing relies on a fixed sleep.
 """
+import json
 import os
 import re
 import shutil
@@ -32,7 +33,7 @@ class Fail(AssertionError):
 class Dashboard:
     """pcscspy-top in a detached tmux session, with a traced workload."""
 
-    def __init__(self, width=120, height=40, env=None, args=(), workload=True):
+    def __init__(self, width=120, height=40, env=None, args=(), workload=True, attach=False):
         self.dir = tempfile.mkdtemp(prefix="pcscspy-e2e-")
         os.chmod(self.dir, 0o700)
         self.socket = os.path.join(self.dir, "sock", "socket")
@@ -44,8 +45,9 @@ class Dashboard:
         environment = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "PCSCSPY_E2E_PAUSE": "0.3",
                        "PCSCSPY_TESTBED_READER": READER, "XDG_STATE_HOME": os.path.join(self.dir, "state")}
         environment.update(env or {})
-        # --no-attach: only the workload (the socket), not other tests' programs.
-        command = [TOP, "--no-attach", "--socket", self.socket, *args]
+        # --no-attach: only the workload (the socket), not other tests' programs
+        # (except for the cases about the system-wide capture itself).
+        command = [TOP, *(() if attach else ("--no-attach",)), "--socket", self.socket, *args]
         if workload:
             # The workload records its pid (exec keeps it) so that it is stopped
             # at the end even when pcscspy-top is gone.
@@ -501,6 +503,36 @@ def case_readers_pcscd(d):
     expect(calls_count(s) == 0, "no call counted", s)
 
 
+def case_readers_attached(d):
+    """With the system-wide capture on (no --pid), the reader watcher still sees the
+    card go and come, and its own PC/SC calls are never shown as a traced process."""
+    state = testbed_state()
+    deadline = time.monotonic() + WAIT
+    while not os.path.exists(d.exitfile) and "watching every program" not in d.screen():
+        if time.monotonic() > deadline:
+            raise Fail("the capture did not start\n--- screen ---\n" + d.screen())
+        time.sleep(0.1)
+    if os.path.exists(d.exitfile):
+        screen = d.screen()
+        expect("--attach:" in screen and "no libpcsclite" not in screen, "an attach refused, said why", screen)
+        print("the kernel or the privileges refuse the probes: skipped\n" + screen)
+        sys.exit(77)
+    top = d.top_pid()
+    d.wait_for(lambda s: "present" in reader_row(s) and "3B" in reader_row(s), "the card")
+    try:
+        stop_pidfile(os.path.join(state, "vicc.pid"))
+        d.wait_for(lambda s: "empty" in reader_row(s), "the card gone")
+    finally:
+        restart_testbed(state)
+    d.wait_for(lambda s: "present" in reader_row(s), "the card back")
+    d.keys("q")
+    expect(d.wait_exit() == 0, "pcscspy-top exits 0", d.screen())
+    with open(os.path.join(d.dir, "session.json")) as f:
+        doc = json.load(f)
+    pids = [p.get("pid") for p in doc.get("processes", [])]
+    expect(top not in pids, f"the monitor's own pid {top} is not a traced process: {pids}")
+
+
 def terminal_is_sane(d):
     d.wait_for(lambda s: os.path.exists(d.sttyfile) and os.path.getsize(d.sttyfile) > 0, "stty -a", timeout=10)
     modes = open(d.sttyfile).read().split()
@@ -516,6 +548,8 @@ CASES = {
     "no_color": ({}, ("--no-color",)),
     "filter": ({}, ()), "pick": ({}, ()),
     "readers": ({}, (), False), "readers_pcscd": ({}, (), False),
+    # Relative to the dashboard's folder, where it runs.
+    "readers_attached": ({}, ("--attach", "--dump", "session.json"), False, True),
 }
 
 
@@ -529,7 +563,8 @@ def main():
         sys.exit(77)
     env, args, *more = CASES[case]
     workload = more[0] if more else True
-    d = Dashboard(env=env, args=args, workload=workload)
+    attach = more[1] if len(more) > 1 else False
+    d = Dashboard(env=env, args=args, workload=workload, attach=attach)
     try:
         globals()["case_" + case](d)
     except Fail as e:

@@ -27,7 +27,7 @@ record() {
     name="$1"
     shift
     rm -f "$out/$name.ndjson"
-    "$top" --text --no-color --socket "$work/socket" --record "$out/$name.ndjson" -- "$@" \
+    "$top" --text --no-color --no-attach --socket "$work/socket" --record "$out/$name.ndjson" -- "$@" \
         > "$work/$name.txt" 2>&1 || true
     chmod 644 "$out/$name.ndjson"
     echo "recorded $name: $(grep -c '"fn":"SCardTransmit"' "$out/$name.ndjson" || true) transmits"

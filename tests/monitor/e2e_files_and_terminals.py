@@ -45,7 +45,8 @@ def refused_at_start(top, target, extra=(), wrap=None):
     if wrap is not None:
         d = private_dir()
         sock = os.path.join(d, "sock", "socket")
-        p = subprocess.run([*wrap, top, "--socket", sock, *args], capture_output=True, text=True, timeout=60)
+        p = subprocess.run([*wrap, top, "--no-attach", "--socket", sock, *args], capture_output=True, text=True,
+                           timeout=60)
         check(p.returncode == 1, f"exit status {p.returncode}, expected 1; stderr: {p.stderr}")
         check(target in p.stderr and "dump" in p.stderr, f"the message names neither the dump nor {target}: {p.stderr}")
         return

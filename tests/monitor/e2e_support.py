@@ -102,7 +102,9 @@ class TextMonitor:
         environment = dict(os.environ)
         environment.pop("PCSCSPY_SOCKET", None)
         environment.update(env or {})
-        self.proc = subprocess.Popen([top, "--socket", self.socket, *args], stdin=subprocess.DEVNULL,
+        # --no-attach: only its own peers, not other tests' programs (as root the
+        # monitor would capture every program on the machine).
+        self.proc = subprocess.Popen([top, "--no-attach", "--socket", self.socket, *args], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
                                      preexec_fn=preexec)
         self.buffers = {"out": bytearray(), "err": bytearray()}
@@ -213,7 +215,7 @@ class TmuxDashboard:
         self.pid_path = os.path.join(self.dir, "pid")
         # Its own tmux server: one closing never races the next one starting.
         self.tmux = ["tmux", "-L", f"pcscspy-e2e-{os.getpid()}-{next(TmuxDashboard.servers)}", "-f", "/dev/null"]
-        command = " ".join(shlex.quote(c) for c in [top, "--socket", self.socket, *args])
+        command = " ".join(shlex.quote(c) for c in [top, "--no-attach", "--socket", self.socket, *args])
         shell = (f"cd {self.dir}; {shell_prefix} echo $$ > {self.pid_path}; "
                  f"env TERM=xterm-256color LANG=C.UTF-8 {command} 2> {self.err_path}; "
                  f"echo $? > {self.exit_path}; echo PCSCSPY-TOP-EXITED; exec sleep 600")
