@@ -32,6 +32,9 @@ for pid in map(int, sys.argv[4:]):
     assert len(p) == 1, f"pid {pid}: {len(p)} processes in the dump"
     shown, lost = p[0]["stats"]["calls"], p[0]["lost_events"]
     assert shown + lost == made, f"pid {pid}: {shown} shown + {lost} lost != {made} made"
+    # The monitor's own count from the probes' seq numbers finds no more than
+    # the kernel counted (the calls before the first one shown are not its to count).
+    assert p[0]["missing_calls"] <= lost and p[0]["lost"] == lost, p[0]
     calls = sum(1 for e in events if e["pid"] == pid and e["type"] == "call")
     said = sum(e["count"] for e in events if e["pid"] == pid and e["type"] == "lost")
     bye = [e for e in events if e["pid"] == pid and e["type"] == "bye"]
