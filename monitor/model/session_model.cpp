@@ -288,7 +288,13 @@ void SessionModel::end_process(ProcessInfo& p, ProcessState state, int64_t ts_us
     p.exit_us = ts_us;
     p.last_us = std::max(p.last_us, ts_us);
     counters_.unmatched_begins += p.in_flight.size();
-    for (const auto& [seq, call] : p.in_flight) p.seqs.add_unfinished(seq);
+    // A begin without its call was a call still running as the process ended,
+    // unless its thread went on to later calls: then it returned, and its call
+    // was lost. (A thread's last begin may be either: it counts as running.)
+    for (const auto& [seq, call] : p.in_flight) {
+        auto t = p.threads.find(call.tid);
+        if (t == p.threads.end() || t->second.last_seq <= seq) p.seqs.add_unfinished(seq);
+    }
     p.in_flight.clear();
     recount_lost(p, beyond);  // (the checker trusts a process that lost nothing)
     checker_.on_process_end(p);

@@ -131,6 +131,16 @@ TEST_CASE("calls in flight when the process ended are not lost, nor are calls be
     CHECK(k.counters().lost() == 0);
 }
 
+TEST_CASE("a begin whose thread went on to later calls had returned: its missing call is lost") {
+    SessionModel m;
+    // Thread 25's begin 2 fitted where its call did not; it went on to 3. Thread
+    // 26 was still in 4 at the end.
+    feed(m, {hello(24), call(24, 1, 25), begin(24, 2, 25), begin(24, 3, 25), call(24, 3, 25), begin(24, 4, 26),
+             bye(24, 4)});
+    CHECK(m.process_by_pid(24)->lost() == 1);
+    CHECK(m.counters().unmatched_begins == 2);
+}
+
 TEST_CASE("threads returning out of order are neither lost nor out of order") {
     SessionModel m;
     // Thread 31 waits in seq 1 while thread 32 makes 2 and 3.

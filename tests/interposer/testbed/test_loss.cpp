@@ -177,8 +177,11 @@ TEST_CASE("loss_monitor_stopped") {
     CHECK(s.found);
     CHECK(s.lost > 0);  // 100,000 calls do not fit the ring: the case tests something
     CHECK(s.calls + s.lost == n);
-    // The monitor's own count (the seq numbers that never arrived) finds the
-    // very calls the interposer reported: the two agree, none counted twice.
-    CHECK(s.missing == s.reported);
+    // The monitor's own count (the seq numbers that never arrived) finds no
+    // call the interposer did not report, and none is counted twice. It may
+    // find fewer: a begin that fitted where its call did not, as the thread's
+    // last line seen, looks like a call still running.
+    CHECK(s.missing > 0);
+    CHECK(s.missing <= s.reported);
     CHECK(s.lost == s.reported);
 }
