@@ -52,6 +52,8 @@ ModelOptions model_options(const Options& o) {
     // The text mode shows each call once and keeps none, unless a dump wants them;
     // so does a headless service (its metrics and recording need no history).
     m.history = (o.text || o.headless) && !o.dump ? 0 : o.history;
+    m.history_bytes = o.history_bytes;
+    m.memory_budget = o.memory_budget;
     m.card_list = load_card_list();
     return m;
 }

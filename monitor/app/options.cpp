@@ -1,6 +1,8 @@
 #include "monitor/app/options.hpp"
 
 #include <charconv>
+
+#include "monitor/io/byte_size.hpp"
 #include <string_view>
 
 namespace pcscspy {
@@ -138,6 +140,20 @@ OptionsParse parse_options(int argc, const char* const* argv) {
                 return r;
             }
         }
+        if (name == "--memory-budget" || name == "--history-bytes") {
+            known = true;
+            auto val = value();
+            if (!val) return r;
+            std::string why;
+            std::optional<uint64_t> bytes = parse_byte_size(*val, &why);
+            if (bytes && name == "--memory-budget" && *bytes < kMinMemoryBudget)
+                why = "SIZE must be at least " + std::to_string(kMinMemoryBudget >> 20) + "M";
+            if (!bytes || !why.empty()) {
+                r.error = std::string(name) + " " + *val + ": " + why;
+                return r;
+            }
+            (name == "--memory-budget" ? o.memory_budget : o.history_bytes) = static_cast<size_t>(*bytes);
+        }
         if (name == "--history") {
             known = true;
             auto val = value();
@@ -198,6 +214,17 @@ std::string usage_text() {
            "  --history N         calls kept in memory (default " +
            std::to_string(kDefaultHistory) +
            "); statistics stay exact\n"
+           "  --history-bytes SIZE\n"
+           "                      bytes the kept calls may take (K, M, G; default " +
+           std::to_string(kDefaultHistoryBytes >> 20) +
+           "M,\n"
+           "                      at most half the memory budget)\n"
+           "  --memory-budget SIZE\n"
+           "                      memory the session may take, history included (K, M, G;\n"
+           "                      default " +
+           std::to_string(kDefaultMemoryBudget >> 20) +
+           "M, estimated): past it, exited processes are folded\n"
+           "                      into totals, oldest exit first\n"
            "  --command-log F     with -- CMD: the command's output goes to F\n"
            "  --attach            see every process using libpcsclite (eBPF; needs root):\n"
            "                      the default when permitted; with --attach, required\n"

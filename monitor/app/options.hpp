@@ -40,6 +40,8 @@ struct Options {
     bool show_secrets = false;          // --show-secrets
     bool no_reader_watch = false;       // --no-reader-watch: the dashboard does not watch readers itself
     size_t history = kDefaultHistory;   // --history N
+    size_t history_bytes = kDefaultHistoryBytes;  // --history-bytes SIZE
+    size_t memory_budget = kDefaultMemoryBudget;  // --memory-budget SIZE
     std::optional<std::string> command_log;  // --command-log F (with -- CMD)
     std::vector<std::string> command;   // -- CMD [ARGS]
     AttachMode attach = AttachMode::WhenPermitted;  // --attach / --no-attach

@@ -50,6 +50,24 @@ void print_session_problems(const MonitorSession& session, std::ostream& err) {
         err << "pcscspy-top: " << c.seq_disorder << " event" << (c.seq_disorder == 1 ? " came" : "s came")
             << " with a seq out of order (below an earlier one of their thread, or a call's repeated)\n";
     if (c.orphan_byes) err << "pcscspy-top: " << c.orphan_byes << " bye events named a process never seen\n";
+    if (const FoldedTotals& f = session.model().folded(); f.entries()) {
+        // Past the model's caps (statistics exact, the entries themselves gone).
+        err << "pcscspy-top: folded past the caps:";
+        const std::pair<uint64_t, const char*> kinds[] = {
+            {f.threads, "threads"},        {f.contexts, "closed or old contexts"}, {f.cards, "closed or old card handles"},
+            {f.allocations, "allocations"}, {f.begins, "calls in flight (counted unmatched)"},
+            {f.reader_names, "events naming readers past the cap (one shared row)"},
+            {f.lines, "bye lines of unknown pids"}};
+        bool first = true;
+        for (const auto& [n, what] : kinds)
+            if (n) {
+                err << (first ? " " : ", ") << n << " " << what;
+                first = false;
+            }
+        err << "\n";
+    }
+    if (const uint64_t dropped = session.model().findings_dropped())
+        err << "pcscspy-top: " << dropped << " findings not kept past " << kMaxFindings << "\n";
 }
 
 int run_text_mode(MonitorSession& session, TextView& view, std::ostream& out, std::ostream& err) {

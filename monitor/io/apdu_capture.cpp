@@ -115,8 +115,8 @@ void ApduCapture::add(const SessionModel& model, const CallRecord& call) {
     if (!show_secrets_ && (call.flags & CallRecord::kSecret))
         command = redact_command(command, static_cast<AppletKind>(call.applet_kind));
 
-    const ProcessInfo& p = model.processes()[call.process];
-    const std::string who = "pid " + std::to_string(call.pid) + " " + plain(process_name(p)) +
+    const ProcessInfo* p = model.process_at(call.process);
+    const std::string who = "pid " + std::to_string(call.pid) + " " + (p ? plain(process_name(*p)) : std::string(kFoldedProcess)) +
                             ", call #" + std::to_string(call.seq);
     const uint32_t iface = interface_for(model, call.reader);
     const Bytes response = call.rv == 0 ? bytes_of(facts.args.recv_hex) : Bytes{};

@@ -1,5 +1,7 @@
 #include "monitor/io/rotating_file.hpp"
 
+#include "monitor/io/byte_size.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,17 +33,10 @@ std::optional<RotationPolicy> parse_rotation_policy(std::string_view text, std::
         size = text.substr(0, comma);
         keep = text.substr(comma + 1);
     }
-    uint64_t n = 0;
-    auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), n);
-    if (ec != std::errc() || end == size.data()) return fail("SIZE must be a number of bytes (e.g. 10M)");
-    std::string_view suffix(end, static_cast<size_t>(size.data() + size.size() - end));
-    unsigned shift = 0;
-    if (suffix == "k" || suffix == "K") shift = 10;
-    else if (suffix == "m" || suffix == "M") shift = 20;
-    else if (suffix == "g" || suffix == "G") shift = 30;
-    else if (!suffix.empty()) return fail("unknown size suffix \"" + std::string(suffix) + "\" (K, M or G)");
-    if (n > (UINT64_MAX >> shift)) return fail("SIZE is too large");
-    p.max_bytes = n << shift;
+    std::string why;
+    std::optional<uint64_t> bytes = parse_byte_size(size, &why);
+    if (!bytes) return fail(why);
+    p.max_bytes = *bytes;
     if (p.max_bytes < RotationPolicy::kMinBytes)
         return fail("SIZE must be at least " + std::to_string(RotationPolicy::kMinBytes) + " bytes");
     if (!keep.empty() || text.find(',') != std::string_view::npos) {

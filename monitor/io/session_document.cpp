@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 
 #include "monitor/model/secret_filter.hpp"
 #include "protocol/event.hpp"
@@ -34,6 +35,29 @@ bool read_call_stats(const json& j, CallStats& s) {
         return false;
     }
     return true;
+}
+
+// The folded aggregate (SessionModel::folded()), member by member.
+#define PCSCSPY_FOLDED_COUNTS(X) \
+    X(processes) X(exited) X(disconnected) X(apdus) X(lost_events) X(threads) X(contexts) X(cards) X(allocations) \
+    X(begins) X(reader_names) X(lines)
+
+json folded_json(const FoldedTotals& f) {
+    json j;
+#define PCSCSPY_PUT(name) j[#name] = f.name;
+    PCSCSPY_FOLDED_COUNTS(PCSCSPY_PUT)
+#undef PCSCSPY_PUT
+    j["stats"] = call_stats_json(f.stats);
+    return j;
+}
+
+FoldedTotals read_folded(const json& j) {
+    FoldedTotals f;
+#define PCSCSPY_GET(name) f.name = j.value(#name, uint64_t{0});
+    PCSCSPY_FOLDED_COUNTS(PCSCSPY_GET)
+#undef PCSCSPY_GET
+    if (auto s = j.find("stats"); s != j.end()) read_call_stats(*s, f.stats);
+    return f;
 }
 
 std::string state_name(ProcessState s) {
@@ -101,12 +125,19 @@ json session_summary_json(const SessionModel& model) {
                            {"unknown_functions", c.unknown_functions},
                            {"evicted_calls", c.evicted_calls},
                            {"unmatched_begins", c.unmatched_begins},
-                           {"orphan_byes", c.orphan_byes}};
+                           {"orphan_byes", c.orphan_byes},
+                           {"processes_exited", c.processes_exited},
+                           {"processes_disconnected", c.processes_disconnected},
+                           {"findings_dropped", model.findings_dropped()}};
+    // Exited processes folded into totals past the memory budget, and entries past the caps.
+    doc["folded"] = folded_json(model.folded());
+    doc["memory_budget"] = model.memory_budget();
     doc["first_ts_us"] = model.first_ts_us();
     doc["latest_ts_us"] = model.latest_ts_us();
     json processes = json::array();
     for (const ProcessInfo& p : model.processes()) {
-        json jp{{"pid", p.pid},
+        json jp{{"index", p.index},
+                {"pid", p.pid},
                 {"state", state_name(p.state)},
                 {"start_us", p.start_us},
                 {"exit_us", p.exit_us},
@@ -230,27 +261,26 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
     } else {
         skip("stats");
     }
-    if (auto it = summary.find("findings"); it != summary.end() && it->is_array()) {
-        std::vector<Finding> findings;
-        for (const json& f : *it) {
-            if (!f.is_object()) continue;
-            const Named* kind = find_name(kFindingKinds, f.value("kind", std::string()));
-            if (!kind) continue;
-            Finding x{static_cast<FindingKind>(kind->value), f.value("process", size_t{0}), f.value("pid", int64_t{0}),
-                      f.value("seq", uint64_t{0}), f.value("ts_us", int64_t{0}), f.value("explanation", std::string())};
-            findings.push_back(std::move(x));
-        }
-        std::set<size_t> checked;
-        if (auto c = summary.find("checked_processes"); c != summary.end() && c->is_array())
-            for (const json& i : *c)
-                if (i.is_number_unsigned()) checked.insert(i.get<size_t>());
-        model.restore_findings(std::move(findings), std::move(checked));
-    }
+    // The document's processes, matched with the replayed ones: in order, by pid
+    // (a document written after processes were folded lists fewer; the replayed
+    // processes it does not list were folded, which its totals already count).
+    std::map<size_t, size_t> index_of;  // the document's process index -> the replayed one
     if (auto it = summary.find("processes"); it != summary.end() && it->is_array()) {
-        size_t i = 0;
+        const auto& replayed = model.processes();
+        std::vector<size_t> unlisted;
+        size_t next = 0, position = 0;
         for (const json& p : *it) {
-            ProcessInfo* mp = model.mutable_process(i++);
-            if (!mp || !p.is_object() || p.value("pid", int64_t{-1}) != mp->pid) continue;
+            const size_t listed_as = p.is_object() ? p.value("index", position) : position;
+            ++position;
+            if (!p.is_object()) continue;
+            const int64_t pid = p.value("pid", int64_t{-1});
+            size_t at = next;
+            while (at < replayed.size() && replayed[at].pid != pid) ++at;
+            if (at == replayed.size()) continue;  // not replayed (none of its events kept)
+            for (size_t i = next; i < at; ++i) unlisted.push_back(replayed[i].index);
+            ProcessInfo* mp = model.mutable_process(replayed[at].index);
+            index_of[listed_as] = mp->index;
+            next = at + 1;
             if (auto s = p.find("stats"); s != p.end()) read_call_stats(*s, mp->stats);
             mp->apdus = p.value("apdus", mp->apdus);
             mp->lost_events = p.value("lost_events", mp->lost_events);
@@ -259,6 +289,33 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
             // (begins, calls out of the history).
             mp->missing_calls = p.value("missing_calls", uint64_t{0});
         }
+        // Past the last listed one: folded too only when the document folded anything.
+        if (summary.contains("folded"))
+            for (size_t i = next; i < replayed.size(); ++i) unlisted.push_back(replayed[i].index);
+        if (auto f = summary.find("folded"); f != summary.end() && f->is_object() && f->value("processes", 0) > 0)
+            model.drop_processes(unlisted);
+    }
+    const auto replayed_index = [&](size_t listed) {
+        auto i = index_of.find(listed);
+        return i == index_of.end() ? SIZE_MAX : i->second;  // folded: its findings keep their pid
+    };
+    if (auto f = summary.find("folded"); f != summary.end() && f->is_object()) model.restore_folded(read_folded(*f));
+    if (auto it = summary.find("findings"); it != summary.end() && it->is_array()) {
+        std::vector<Finding> findings;
+        for (const json& f : *it) {
+            if (!f.is_object()) continue;
+            const Named* kind = find_name(kFindingKinds, f.value("kind", std::string()));
+            if (!kind) continue;
+            Finding x{static_cast<FindingKind>(kind->value), replayed_index(f.value("process", size_t{0})), f.value("pid", int64_t{0}),
+                      f.value("seq", uint64_t{0}), f.value("ts_us", int64_t{0}), f.value("explanation", std::string())};
+            findings.push_back(std::move(x));
+        }
+        std::set<size_t> checked;
+        if (auto c = summary.find("checked_processes"); c != summary.end() && c->is_array())
+            for (const json& i : *c)
+                if (i.is_number_unsigned())
+                    if (size_t r = replayed_index(i.get<size_t>()); r != SIZE_MAX) checked.insert(r);
+        model.restore_findings(std::move(findings), std::move(checked));
     }
     if (auto it = summary.find("readers"); it != summary.end() && it->is_array()) {
         for (const json& r : *it) {
@@ -278,6 +335,7 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
     if (auto it = summary.find("counters"); it != summary.end() && it->is_object()) {
         // What the live session counted that its kept events cannot tell again.
         ModelCounters c = model.counters();
+        c.calls = std::max(c.calls, it->value("calls", c.calls));  // past the history too (the status line)
         c.bad_lines = it->value("bad_lines", c.bad_lines);
         c.lost_events = it->value("lost_events", c.lost_events);
         c.lost_missing = it->value("lost_missing", uint64_t{0});
@@ -286,6 +344,9 @@ std::string restore_session_summary(const json& summary, SessionModel& model) {
         c.evicted_calls = it->value("evicted_calls", c.evicted_calls);
         c.unmatched_begins = it->value("unmatched_begins", c.unmatched_begins);
         c.orphan_byes = it->value("orphan_byes", c.orphan_byes);
+        c.processes_exited = it->value("processes_exited", c.processes_exited);
+        c.processes_disconnected = it->value("processes_disconnected", c.processes_disconnected);
+        model.restore_findings_dropped(it->value("findings_dropped", uint64_t{0}));
         if (auto bad = it->find("bad_by_kind"); bad != it->end() && bad->is_object())
             for (size_t k = 0; k < kEventErrorKinds; ++k)
                 c.bad_by_kind[k] = bad->value(std::string(to_string(static_cast<EventErrorKind>(k))), uint64_t{0});

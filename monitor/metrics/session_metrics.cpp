@@ -192,9 +192,10 @@ int SessionMetrics::reader_slot(const SessionModel& model, int reader) {
 }
 
 int SessionMetrics::process_slot(const SessionModel& model, size_t process) {
-    const ProcessInfo& p = model.processes()[process];
-    if (process_slot_of_.size() <= process) process_slot_of_.resize(process + 1, -1);
-    if (process_slot_of_[process] >= 0) return process_slot_of_[process];
+    if (auto known = process_slot_of_.find(process); known != process_slot_of_.end()) return known->second;
+    const ProcessInfo* found = model.process_at(process);
+    if (!found) return other_process_slot();  // folded into totals before its call was counted
+    const ProcessInfo& p = *found;
     std::string label = label_value(p.exe_name());
     if (process_labels_.size() >= kMaxProcessLabels && !process_label_index_.count(label)) label = kOther;
     auto [it, fresh] = process_label_index_.emplace(label, static_cast<int>(process_labels_.size()));
@@ -204,6 +205,15 @@ int SessionMetrics::process_slot(const SessionModel& model, size_t process) {
     }
     // Named for good once the hello told the executable; before it, asked again.
     if (p.hello_seen) process_slot_of_[process] = it->second;
+    return it->second;
+}
+
+int SessionMetrics::other_process_slot() {
+    auto [it, fresh] = process_label_index_.emplace(kOther, static_cast<int>(process_labels_.size()));
+    if (fresh) {
+        process_labels_.push_back(std::string(kOther));
+        calls_by_process_.push_back(&f_->process_calls.Add({{"process", std::string(kOther)}}));
+    }
     return it->second;
 }
 
@@ -305,24 +315,31 @@ void SessionMetrics::refresh(const SessionModel& model) {
     }
     findings_seen_ = findings.size();
 
-    // Processes: only the new ones and those that were running are looked at.
+    // Processes: only the new ones (indexes are serials) and those that were running
+    // are looked at; the ended ones as the model counts them (folded ones included).
     const auto& procs = model.processes();
-    for (size_t i = processes_seen_; i < procs.size(); ++i) running_.insert(i);
-    processes_seen_ = procs.size();
+    auto fresh = std::lower_bound(procs.begin(), procs.end(), processes_seen_,
+                                  [](const ProcessInfo& p, size_t i) { return p.index < i; });
+    for (; fresh != procs.end(); ++fresh) {
+        running_.insert(fresh->index);
+        processes_seen_ = fresh->index + 1;
+    }
     size_t in_flight = 0;
     for (auto it = running_.begin(); it != running_.end();) {
-        const ProcessInfo& p = procs[*it];
-        if (p.state == ProcessState::Running) {
-            in_flight += p.in_flight.size();
+        const ProcessInfo* p = model.process_at(*it);
+        if (p && p->state == ProcessState::Running) {
+            in_flight += p->in_flight.size();
             ++it;
             continue;
         }
-        ++(p.state == ProcessState::Exited ? exited_ : disconnected_);
+        process_slot_of_.erase(*it);
         it = running_.erase(it);
     }
+    // A cache (the model names every process again): bounded, whatever was folded between two refreshes.
+    if (process_slot_of_.size() > 4096) process_slot_of_.clear();
     f_->running->Set(static_cast<double>(running_.size()));
-    f_->exited->Set(static_cast<double>(exited_));
-    f_->disconnected->Set(static_cast<double>(disconnected_));
+    f_->exited->Set(static_cast<double>(k.processes_exited));
+    f_->disconnected->Set(static_cast<double>(k.processes_disconnected));
     f_->in_flight->Set(static_cast<double>(in_flight));
 
     const auto& readers = model.readers();

@@ -78,6 +78,7 @@ private:
 
     int reader_slot(const SessionModel& model, int reader);
     int process_slot(const SessionModel& model, size_t process);
+    int other_process_slot();
     prometheus::Counter& call_counter(size_t fn, std::string_view fn_name, int64_t rv);
     void track_transaction(const SessionModel& model, size_t reader);
     void add_delta(prometheus::Counter& c, uint64_t now, uint64_t& seen);
@@ -87,7 +88,7 @@ private:
     // Label slots: reader index / process index -> label string index (-1 unknown yet).
     std::vector<int> reader_slot_of_;
     std::vector<std::string> reader_labels_;
-    std::vector<int> process_slot_of_;
+    std::unordered_map<size_t, int> process_slot_of_;  // by ProcessInfo::index, while it runs
     std::vector<std::string> process_labels_;
     std::unordered_map<std::string, int> process_label_index_;
     std::unordered_map<std::string, int> reader_label_index_;
@@ -111,7 +112,6 @@ private:
     std::vector<Held> held_;  // by reader index
     size_t processes_seen_ = 0;
     std::unordered_set<size_t> running_;  // process indexes last seen running
-    uint64_t exited_ = 0, disconnected_ = 0;
     size_t findings_seen_ = 0;
     uint64_t events_seen_ = 0, lost_seen_ = 0, rotations_seen_ = 0, unwritten_seen_ = 0;
     uint64_t bad_seen_[kEventErrorKinds] = {};

@@ -587,7 +587,7 @@ bool CallFilterExpression::eval(const SessionModel& model, const CallRecord& c, 
         case Node::Kind::Compare: break;
     }
     const bool has = n.kind == Node::Kind::Has;
-    const ProcessInfo* process = c.process < model.processes().size() ? &model.processes()[c.process] : nullptr;
+    const ProcessInfo* process = model.process_at(c.process);
     const ReaderInfo* reader =
         c.reader >= 0 && static_cast<size_t>(c.reader) < model.readers().size() ? &model.readers()[static_cast<size_t>(c.reader)]
                                                                                   : nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "monitor/model/memory_estimate.hpp"
 #include "protocol/pcsc_functions.hpp"
 #include "protocol/xlat.hpp"
 
@@ -26,11 +27,32 @@ int64_t end_us(const EventFacts& f) {
 }  // namespace
 
 void CorrectnessChecker::add(const ProcessInfo& p, FindingKind kind, uint64_t seq, int64_t ts_us, std::string explanation) {
+    if (findings_.size() >= kMaxFindings) {
+        ++dropped_;
+        return;
+    }
     findings_.push_back(Finding{kind, p.index, p.pid, seq, ts_us, std::move(explanation)});
+    finding_bytes_ += memory::heap(findings_.back().explanation);
 }
 
 bool CorrectnessChecker::once(const ProcessInfo& p, FindingKind kind, int64_t handle) {
+    if (findings_.size() >= kMaxFindings) return true;  // dropped by add(): nothing to remember
     return reported_.emplace(p.index, kind, handle).second;
+}
+
+void CorrectnessChecker::forget_process(size_t process) {
+    reported_.erase(reported_.lower_bound({process, FindingKind{}, INT64_MIN}),
+                    reported_.lower_bound({process + 1, FindingKind{}, INT64_MIN}));
+    polling_.erase(process);
+    errors_.erase(process);
+    ended_.erase(process);
+}
+
+size_t CorrectnessChecker::memory_bytes() const {
+    using namespace memory;
+    return findings_.capacity() * sizeof(Finding) + finding_bytes_ +
+           reported_.size() * kTreeNode<std::tuple<size_t, FindingKind, int64_t>> +
+           ended_.size() * kTreeNode<size_t> + (polling_.size() + errors_.size()) * kTreeNode<std::pair<size_t, Window>>;
 }
 
 void CorrectnessChecker::on_call(const ProcessInfo& p, const EventFacts& f, bool error) {
@@ -46,7 +68,7 @@ void CorrectnessChecker::check_handles(const ProcessInfo& p, const EventFacts& f
     FunctionTarget target = function_info(*f.function).target;
     // A handle the process never obtained is only a finding when nothing of the
     // process was missed: traced from its hello on, and no event lost.
-    const bool complete = p.hello_seen && p.lost() == 0;
+    const bool complete = p.hello_seen && p.lost() == 0 && p.folded_entries == 0;
     if (target == FunctionTarget::Context && f.args.hContext) {
         int64_t h = *f.args.hContext;
         auto it = p.contexts.find(h);
@@ -101,7 +123,7 @@ void CorrectnessChecker::check_transaction(const ProcessInfo& p, const EventFact
 
 void CorrectnessChecker::check_free(const ProcessInfo& p, const EventFacts& f) {
     if (!has_effect(f.function, Effect::FreesMemory) || !f.args.pvMem) return;
-    if (p.allocations.count(*f.args.pvMem)) return;
+    if (p.allocations.count(*f.args.pvMem) || p.folded_entries) return;  // (folded: not known any more)
     add(p, FindingKind::FreeNotAllocated, f.call.seq, f.h.ts_us,
         f.call.fn + "(" + hex_value(static_cast<uint64_t>(*f.args.pvMem), 1) +
             ") on memory no SCARD_AUTOALLOCATE call returned (or already freed)");
@@ -125,8 +147,8 @@ void CorrectnessChecker::check_polling(const ProcessInfo& p, const EventFacts& f
 }
 
 void CorrectnessChecker::check_errors(const ProcessInfo& p, const EventFacts& f, bool error) {
-    Window& w = errors_[p.index];
     if (!error) return;
+    Window& w = errors_[p.index];
     if (w.count == 0 || f.h.ts_us - w.start_us > t_.error_burst_window_us) {
         w.start_us = f.h.ts_us;
         w.count = 0;

@@ -16,6 +16,10 @@
 
 namespace pcscspy {
 
+// Findings kept; past it they are counted (a peer cannot make the list grow
+// without bound: each bad handle value would otherwise be one more finding).
+inline constexpr size_t kMaxFindings = 10'000;
+
 struct CheckerThresholds {
     int busy_poll_calls = 20;                    // SCardGetStatusChange(timeout 0) calls...
     int64_t busy_poll_window_us = 1'000'000;     // ...within this time is busy polling
@@ -35,6 +39,12 @@ public:
     void on_process_end(const ProcessInfo& p);
 
     const std::vector<Finding>& findings() const { return findings_; }
+    uint64_t findings_dropped() const { return dropped_; }
+    void restore_dropped(uint64_t n) { dropped_ = n; }
+    // The process was folded into totals: its state goes (its findings stay).
+    void forget_process(size_t process);
+    // What the checker holds, estimated (monitor/model/memory_estimate.hpp).
+    size_t memory_bytes() const;
     // Processes whose leftovers were reported (ended, or the session finished).
     const std::set<size_t>& ended_processes() const { return ended_; }
     void restore(std::vector<Finding> findings, std::set<size_t> ended) {
@@ -63,6 +73,8 @@ private:
     std::set<std::tuple<size_t, FindingKind, int64_t>> reported_;  // one finding per handle and kind
     std::set<size_t> ended_;
     std::map<size_t, Window> polling_, errors_;
+    uint64_t dropped_ = 0;  // findings past kMaxFindings
+    size_t finding_bytes_ = 0;
 };
 
 }  // namespace pcscspy

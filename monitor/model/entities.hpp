@@ -82,7 +82,10 @@ enum class ProcessState : uint8_t {
 // A traced process: what its hello said (ppid, uid, exe, argv, via, ... as
 // protocol/event_format.def lists them), and what its calls did.
 struct ProcessInfo : HelloFields {
-    size_t index = 0;  // position in SessionModel::processes() (pids may be reused)
+    // A serial, never reused (pids are): what calls, findings and views hold to
+    // name the process; SessionModel::process_at(index) finds it, or nullptr
+    // once it was folded into totals.
+    size_t index = 0;
     int64_t pid = 0;
     bool hello_seen = false;
     ProcessState state = ProcessState::Running;
@@ -111,6 +114,17 @@ struct ProcessInfo : HelloFields {
     std::unordered_map<int64_t, CardInfo> cards;
     std::unordered_set<int64_t> allocations;  // pointers returned as <buffer>_alloc, not yet freed
 
+    // Entries dropped past the model's caps (threads, handles, begins,
+    // allocations): the checker no longer takes the process's handles as complete.
+    uint64_t folded_entries = 0;
+    // The model's memory accounting (memory_estimate.hpp): heap held, and the
+    // parts it keeps up to date itself.
+    size_t heap_bytes = 0;
+    size_t hello_bytes = 0;
+    size_t in_flight_bytes = 0;
+    size_t kept_bytes = 0;  // its kept hello/bye/lost lines
+    size_t contexts_checked_at = 0, cards_checked_at = 0;  // sizes at the last cap check
+
     std::string exe_name() const;  // basename of exe, or argv[0], or "?"
 };
 
@@ -120,6 +134,9 @@ inline constexpr size_t kSwClassCount = std::size(kSwClasses);
 struct ReaderInfo {
     size_t index = 0;
     std::string name;
+    // The row shared by reader names beyond SessionModel's cap (kOtherReaders):
+    // statistics only, no card state.
+    bool shared = false;
     // Known to pcscd now, as the monitor's own reader watcher sees it (unknown
     // without a watcher); false once the reader was unplugged or pcscd stopped.
     std::optional<bool> attached;

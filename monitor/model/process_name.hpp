@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "monitor/model/entities.hpp"
 
@@ -13,5 +14,9 @@ namespace pcscspy {
 
 // Not sanitised: views pass it through their terminal sanitiser.
 std::string process_name(const ProcessInfo& p);
+
+// What views show for the process of a kept call once that process was folded
+// into totals (SessionModel::process_at returns nullptr): the pid is still known.
+inline constexpr std::string_view kFoldedProcess = "(folded)";
 
 }  // namespace pcscspy

@@ -31,6 +31,7 @@ public:
     uint64_t calls() const { return calls_; }  // distinct numbers that came as calls
     uint64_t lowest() const { return lowest_; }
     uint64_t highest() const { return highest_; }
+    size_t entries() const { return runs_.size() + unfinished_.size(); }  // for the model's memory estimate
 
     // The numbers from the lowest seen to max(highest seen, `numbered`) that
     // came neither as a call nor as an unfinished begin. `numbered`: the

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "monitor/model/memory_estimate.hpp"
 #include "protocol/card_list.hpp"
 #include "protocol/status_word.hpp"
 #include "protocol/hex.hpp"
@@ -138,35 +139,59 @@ IngestResult SessionModel::apply(const EventFacts& f, std::string_view raw) {
         case EventType::Bye: apply_bye(f, raw); break;
         case EventType::Lost: apply_lost(f, raw); break;
     }
-    if (auto it = process_of_pid_.find(f.h.pid); it != process_of_pid_.end()) r.process = it->second;
+    if (auto it = process_of_pid_.find(f.h.pid); it != process_of_pid_.end()) {
+        r.process = it->second;
+        if (ProcessInfo* p = find_process(it->second)) refresh_bytes(*p);
+    }
+    enforce_budget();
     ++generation_;
     return r;
 }
 
+ProcessInfo* SessionModel::find_process(size_t index) {
+    auto it = std::lower_bound(processes_.begin(), processes_.end(), index,
+                               [](const ProcessInfo& p, size_t i) { return p.index < i; });
+    return it != processes_.end() && it->index == index ? &*it : nullptr;
+}
+
+const ProcessInfo* SessionModel::process_at(size_t index) const {
+    return const_cast<SessionModel*>(this)->find_process(index);
+}
+
 ProcessInfo& SessionModel::process_for(int64_t pid, int64_t ts_us) {
-    if (auto it = process_of_pid_.find(pid); it != process_of_pid_.end()) return processes_[it->second];
+    if (auto it = process_of_pid_.find(pid); it != process_of_pid_.end())
+        if (ProcessInfo* p = find_process(it->second)) return *p;
     ProcessInfo p;
-    p.index = processes_.size();
+    p.index = next_process_index_++;
     p.pid = pid;
     p.start_us = ts_us;
     p.last_us = ts_us;
     processes_.push_back(std::move(p));
-    process_of_pid_[pid] = processes_.size() - 1;
+    process_of_pid_[pid] = processes_.back().index;
     return processes_.back();
 }
 
 const ProcessInfo* SessionModel::process_by_pid(int64_t pid) const {
     auto it = process_of_pid_.find(pid);
-    return it == process_of_pid_.end() ? nullptr : &processes_[it->second];
+    return it == process_of_pid_.end() ? nullptr : process_at(it->second);
 }
 
 int SessionModel::reader_index(std::string_view name) {
     if (auto it = reader_of_name_.find(name); it != reader_of_name_.end()) return static_cast<int>(it->second);
+    if (readers_.size() >= kMaxReaders) {
+        // Endless new names (a hostile peer) share one row: statistics only.
+        ++folded_.reader_names;
+        if (shared_reader_ >= 0) return shared_reader_;
+        name = kOtherReaders;
+    }
     ReaderInfo r;
     r.index = readers_.size();
     r.name = std::string(name);
+    r.shared = name == kOtherReaders && readers_.size() >= kMaxReaders;
+    reader_bytes_ += sizeof(ReaderInfo) + 2 * memory::heap(r.name) + memory::kHashNode<std::pair<std::string, size_t>>;
     readers_.push_back(std::move(r));
     reader_of_name_.emplace(std::string(name), readers_.size() - 1);
+    if (readers_.back().shared) shared_reader_ = static_cast<int>(readers_.size() - 1);
     return static_cast<int>(readers_.size() - 1);
 }
 
@@ -190,7 +215,8 @@ const CallRecord* SessionModel::call_at(uint64_t ordinal) const {
 }
 
 double SessionModel::call_rate(size_t process, int64_t now_us) const {
-    return process < processes_.size() ? processes_[process].rate.per_second(now_us) : 0.0;
+    const ProcessInfo* p = process_at(process);
+    return p ? p->rate.per_second(now_us) : 0.0;
 }
 
 std::vector<const InFlightCall*> SessionModel::in_flight() const {
@@ -206,18 +232,35 @@ void SessionModel::apply_hello(const EventFacts& f, std::string_view raw) {
     // A second hello while the first is running means the program called exec: the
     // old image and everything it held are gone.
     if (auto it = process_of_pid_.find(f.h.pid); it != process_of_pid_.end()) {
-        ProcessInfo& old = processes_[it->second];
-        if (old.hello_seen || old.state != ProcessState::Running) {
-            if (old.hello_seen) end_process(old, ProcessState::Disconnected, f.h.ts_us);
+        ProcessInfo* old = find_process(it->second);
+        if (!old) {
+            process_of_pid_.erase(it);
+        } else if (old->hello_seen || old->state != ProcessState::Running) {
+            if (old->hello_seen) end_process(*old, ProcessState::Disconnected, f.h.ts_us);
             process_of_pid_.erase(it);
         }
     }
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
     p.hello_seen = true;
     static_cast<HelloFields&>(p) = f.hello;
+    p.hello_bytes = memory::fields_heap(static_cast<const HelloFields&>(p));
     p.start_us = f.h.ts_us;
     p.last_us = std::max(p.last_us, f.h.ts_us);
-    kept_events_.push_back({event_count_, std::string(raw)});
+    keep_event(raw, p.index);
+}
+
+void SessionModel::keep_event(std::string_view raw, size_t process) {
+    if (process == SIZE_MAX) {  // an orphan's line: a few kept, the rest counted
+        if (orphan_lines_ >= kMaxOrphanLines) {
+            ++folded_.lines;
+            return;
+        }
+        ++orphan_lines_;
+    }
+    kept_events_.push_back({event_count_, std::string(raw), process});
+    const size_t bytes = memory::heap(kept_events_.back().raw);
+    kept_event_bytes_ += bytes;
+    if (ProcessInfo* p = process == SIZE_MAX ? nullptr : find_process(process)) p->kept_bytes += bytes;
 }
 
 void SessionModel::apply_begin(const EventFacts& f) {
@@ -233,11 +276,16 @@ void SessionModel::apply_begin(const EventFacts& f) {
         p.seqs.add_unfinished(b.seq);
         recount_lost(p, beyond);
     }
-    p.in_flight[b.seq] = InFlightCall{b.seq, b.fn, f.h.tid, f.h.ts_us, b.ctx, b.card};
+    InFlightCall& waiting = p.in_flight[b.seq];
+    p.in_flight_bytes -= std::min(p.in_flight_bytes, memory::heap(waiting.fn));
+    waiting = InFlightCall{b.seq, b.fn, f.h.tid, f.h.ts_us, b.ctx, b.card};
+    p.in_flight_bytes += memory::heap(waiting.fn);
+    cap_in_flight(p);
     p.activity.last_begin_us = std::max(p.activity.last_begin_us, f.h.ts_us);
     p.last_us = std::max(p.last_us, f.h.ts_us);
     ThreadInfo& t = p.threads[f.h.tid];
     t.last_ts_us = std::max(t.last_ts_us, f.h.ts_us);
+    cap_threads(p);
     // The reader of a card handle is busy too.
     if (b.card)
         if (auto it = p.cards.find(*b.card); it != p.cards.end() && it->second.reader >= 0)
@@ -249,7 +297,7 @@ void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
         // Nothing to end: a process is never made up from its bye alone.
         ++counters_.orphan_byes;
         counters_.lost_events = saturating_add(counters_.lost_events, f.bye.lost);
-        kept_events_.push_back({event_count_, std::string(raw)});
+        keep_event(raw, SIZE_MAX);
         return;
     }
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
@@ -261,7 +309,7 @@ void SessionModel::apply_bye(const EventFacts& f, std::string_view raw) {
         p.lost_events = f.bye.lost;
     }
     recount_lost(p, beyond);
-    kept_events_.push_back({event_count_, std::string(raw)});
+    keep_event(raw, p.index);
     end_process(p, ProcessState::Exited, f.h.ts_us);
 }
 
@@ -271,13 +319,14 @@ void SessionModel::apply_lost(const EventFacts& f, std::string_view raw) {
     p.lost_events = saturating_add(p.lost_events, f.lost.count);
     counters_.lost_events = saturating_add(counters_.lost_events, f.lost.count);
     recount_lost(p, beyond);
-    kept_events_.push_back({event_count_, std::string(raw)});
+    keep_event(raw, p.index);
 }
 
 void SessionModel::connection_closed(size_t process, int64_t ts_us) {
-    if (process >= processes_.size()) return;
-    ProcessInfo& p = processes_[process];
-    if (p.state == ProcessState::Running) end_process(p, ProcessState::Disconnected, ts_us);
+    ProcessInfo* p = find_process(process);
+    if (!p) return;
+    if (p->state == ProcessState::Running) end_process(*p, ProcessState::Disconnected, ts_us);
+    enforce_budget();
     ++generation_;
 }
 
@@ -287,6 +336,7 @@ void SessionModel::end_process(ProcessInfo& p, ProcessState state, int64_t ts_us
     p.state = state;
     p.exit_us = ts_us;
     p.last_us = std::max(p.last_us, ts_us);
+    ++(state == ProcessState::Exited ? counters_.processes_exited : counters_.processes_disconnected);
     counters_.unmatched_begins += p.in_flight.size();
     // A begin without its call was a call still running as the process ended,
     // unless its thread went on to later calls: then it returned, and its call
@@ -297,10 +347,11 @@ void SessionModel::end_process(ProcessInfo& p, ProcessState state, int64_t ts_us
     }
     p.in_flight.clear();
     recount_lost(p, beyond);  // (the checker trusts a process that lost nothing)
+    p.in_flight_bytes = 0;
     checker_.on_process_end(p);
-    if (p.index < processes_.size())
-        for (ReaderInfo& r : readers_)
-            if (r.transaction_pid && r.transaction_process == p.index) r.transaction_pid.reset();
+    for (ReaderInfo& r : readers_)
+        if (r.transaction_pid && r.transaction_process == p.index) r.transaction_pid.reset();
+    refresh_bytes(p);
 }
 
 // The monitor's own count of p's lost calls is made once p ended (a running
@@ -321,7 +372,10 @@ void SessionModel::finish() {
 const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view raw) {
     const CallFields& c = f.call;
     ProcessInfo& p = process_for(f.h.pid, f.h.ts_us);
-    p.in_flight.erase(c.seq);
+    if (auto waiting = p.in_flight.find(c.seq); waiting != p.in_flight.end()) {
+        p.in_flight_bytes -= std::min(p.in_flight_bytes, memory::heap(waiting->second.fn));
+        p.in_flight.erase(waiting);
+    }
     ThreadInfo& t = p.threads[f.h.tid];
     bool in_order = seq_in_order(t, c.seq, true);
     const uint64_t beyond = lost_beyond_reported(p);
@@ -348,6 +402,7 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     (error ? p.activity.last_error_us : p.activity.last_success_us) = end_us;
     ++t.calls;
     t.last_ts_us = std::max(t.last_ts_us, end_us);
+    cap_threads(p);
 
     CallRecord rec;
     rec.ordinal = ++counters_.calls;
@@ -364,6 +419,8 @@ const CallRecord* SessionModel::apply_call(const EventFacts& f, std::string_view
     rec.handle = f.args.hCard.value_or(f.args.hContext.value_or(0));
 
     update_handles(p, f, ok, reader);
+    cap_handles(p);
+    cap_allocations(p);
     update_readers(p, f, ok, reader, rec);
     if (reader >= 0) {
         ReaderInfo& r = readers_[reader];
@@ -395,14 +452,19 @@ const CallRecord* SessionModel::keep_call(CallRecord rec, std::string_view raw) 
         return &last_call_;
     }
     rec.raw.assign(raw);
-    kept_bytes_ += rec.raw.size();
+    kept_bytes_ += history_bytes_of(rec);
     calls_.push_back(std::move(rec));
-    while (calls_.size() > options_.history || (kept_bytes_ > options_.history_bytes && calls_.size() > 1)) {
-        kept_bytes_ -= calls_.front().raw.size();
+    const size_t bound = history_bytes_bound();
+    while (calls_.size() > options_.history || (kept_bytes_ > bound && calls_.size() > 1)) {
+        kept_bytes_ -= std::min(kept_bytes_, history_bytes_of(calls_.front()));
         calls_.pop_front();
         ++counters_.evicted_calls;
     }
     return &calls_.back();
+}
+
+size_t SessionModel::history_bytes_of(const CallRecord& c) const {
+    return sizeof(CallRecord) + memory::heap(c.raw) + memory::heap(c.apdu);
 }
 
 // What the call's effects (protocol/pcsc_api.def) do to the process's contexts,
@@ -512,6 +574,7 @@ void SessionModel::update_readers(ProcessInfo& p, const EventFacts& f, bool ok, 
 
 void SessionModel::card_gone(int reader) {
     ReaderInfo& r = readers_[reader];
+    if (r.shared) return;
     r.card_present = false;
     r.atr.clear();
     r.card_name.clear();
@@ -519,6 +582,7 @@ void SessionModel::card_gone(int reader) {
 
 void SessionModel::card_present(int reader, std::string_view atr_hex) {
     ReaderInfo& r = readers_[reader];
+    if (r.shared) return;
     r.card_present = true;
     if (atr_hex.empty()) return;
     Bytes atr = bytes_of(atr_hex);
@@ -589,7 +653,7 @@ void SessionModel::apply_control(const EventFacts& f, bool ok, int reader, CallR
     const CallArgumentFacts& a = f.args;
     if (a.send_hex) rec.sent = static_cast<uint32_t>(a.send_hex->size() / 2);
     if (ok && a.recv_hex) rec.received = static_cast<uint32_t>(a.recv_hex->size() / 2);
-    if (ok && reader >= 0 && a.dwControlCode == kGetFeatureRequest && a.recv_hex) {
+    if (ok && reader >= 0 && !readers_[reader].shared && a.dwControlCode == kGetFeatureRequest && a.recv_hex) {
         auto parsed = parse_feature_list(bytes_of(*a.recv_hex));
         readers_[reader].features = std::move(parsed.value);
     }
@@ -624,6 +688,7 @@ void SessionModel::apply_reader_report(const ReaderReport& report) {
             if (listed.size() < readers_.size()) listed.resize(readers_.size());
             listed[static_cast<size_t>(idx)] = true;
             ReaderInfo& r = readers_[static_cast<size_t>(idx)];
+            if (r.shared) continue;
             r.attached = true;
             const int64_t es = static_cast<int64_t>(w.event_state);
             if (es & (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE)) continue;
@@ -675,6 +740,191 @@ std::optional<DecodedExchange> SessionModel::decode_exchange(uint64_t ordinal) c
         if (c.ordinal == ordinal) result = std::move(d);
     }
     return result;
+}
+
+// ---- memory: estimate, caps, budget
+
+void SessionModel::refresh_bytes(ProcessInfo& p) {
+    constexpr size_t kDecoder = memory::block(sizeof(ApduDecoder) + 32) + 256;  // with its channels' state
+    const size_t bytes = p.hello_bytes + p.in_flight_bytes + p.kept_bytes +
+                         p.in_flight.size() * memory::kTreeNode<std::pair<const uint64_t, InFlightCall>> +
+                         p.threads.size() * memory::kTreeNode<std::pair<const int64_t, ThreadInfo>> +
+                         memory::hash_table(p.contexts) + memory::hash_table(p.cards) + p.cards.size() * kDecoder +
+                         memory::hash_table(p.allocations) +
+                         p.seqs.entries() * memory::kTreeNode<std::pair<const uint64_t, uint64_t>>;
+    process_bytes_ = process_bytes_ - std::min(process_bytes_, p.heap_bytes) + bytes;
+    p.heap_bytes = bytes;
+}
+
+size_t SessionModel::memory_bytes() const {
+    const size_t processes = processes_.capacity() * sizeof(ProcessInfo) + process_bytes_ +
+                             memory::hash_table(process_of_pid_);
+    const size_t history = kept_bytes_ + memory::block(sizeof(CallRecord) * 64);  // the deque's blocks
+    const size_t kept = kept_events_.capacity() * sizeof(KeptEvent) + kept_event_bytes_;
+    const size_t readers = readers_.capacity() * sizeof(ReaderInfo) + reader_bytes_;
+    const size_t functions = function_stats_.rows().capacity() * (sizeof(FunctionStats) + 512);
+    return sizeof(*this) + processes + history + kept + readers + functions + checker_.memory_bytes();
+}
+
+void SessionModel::cap_in_flight(ProcessInfo& p) {
+    while (p.in_flight.size() > kMaxInFlightPerProcess) {  // the oldest waits no more: unmatched
+        auto oldest = p.in_flight.begin();
+        p.seqs.add_unfinished(oldest->first);  // not returned: not lost either, unless it returns
+        p.in_flight_bytes -= std::min(p.in_flight_bytes, memory::heap(oldest->second.fn));
+        p.in_flight.erase(oldest);
+        ++counters_.unmatched_begins;
+        ++folded_.begins;
+        ++p.folded_entries;
+    }
+}
+
+void SessionModel::cap_threads(ProcessInfo& p) {
+    if (p.threads.size() <= kMaxThreadsPerProcess) return;
+    // Down to 90 %, least recently active first (amortised: one sort per tenth).
+    std::vector<std::pair<int64_t, int64_t>> by_age;  // last_ts_us, tid
+    by_age.reserve(p.threads.size());
+    for (const auto& [tid, t] : p.threads) by_age.emplace_back(t.last_ts_us, tid);
+    std::sort(by_age.begin(), by_age.end());
+    const size_t drop = p.threads.size() - kMaxThreadsPerProcess * 9 / 10;
+    for (size_t i = 0; i < drop; ++i) p.threads.erase(by_age[i].second);
+    folded_.threads += drop;
+    p.folded_entries += drop;
+}
+
+namespace {
+
+// Drops entries of a handle table past the caps: closed ones beyond
+// kMaxClosedHandlesPerProcess (the oldest closed first), then any beyond
+// kMaxHandlesPerProcess (the oldest opened first). Returns how many went.
+template <class Table, class Closed, class Opened, class ClosedAt>
+size_t cap_table(Table& table, size_t& checked_at, Closed closed, Opened opened, ClosedAt closed_at) {
+    // Looked at when the table grew by a quarter of the cap since the last look:
+    // a linear pass at most every kMaxClosedHandlesPerProcess / 4 new entries.
+    if (table.size() < checked_at + kMaxClosedHandlesPerProcess / 4) {
+        checked_at = std::min(checked_at, table.size());
+        return 0;
+    }
+    std::vector<std::pair<uint64_t, int64_t>> shut, open;  // seq, handle
+    for (const auto& [h, e] : table) (closed(e) ? shut : open).emplace_back(closed(e) ? closed_at(e) : opened(e), h);
+    size_t dropped = 0;
+    if (shut.size() > kMaxClosedHandlesPerProcess) {
+        std::sort(shut.begin(), shut.end());
+        for (size_t i = 0; i + kMaxClosedHandlesPerProcess / 2 < shut.size(); ++i, ++dropped) table.erase(shut[i].second);
+    }
+    if (open.size() > kMaxHandlesPerProcess) {
+        std::sort(open.begin(), open.end());
+        for (size_t i = 0; i + kMaxHandlesPerProcess * 9 / 10 < open.size(); ++i, ++dropped) table.erase(open[i].second);
+    }
+    checked_at = table.size();
+    return dropped;
+}
+
+}  // namespace
+
+void SessionModel::cap_handles(ProcessInfo& p) {
+    const size_t contexts = cap_table(
+        p.contexts, p.contexts_checked_at, [](const ContextInfo& c) { return c.released; },
+        [](const ContextInfo& c) { return c.established_seq; }, [](const ContextInfo& c) { return c.released_seq; });
+    const size_t cards = cap_table(
+        p.cards, p.cards_checked_at, [](const CardInfo& c) { return c.disconnected; },
+        [](const CardInfo& c) { return c.connected_seq; }, [](const CardInfo& c) { return c.disconnected_seq; });
+    folded_.contexts += contexts;
+    folded_.cards += cards;
+    p.folded_entries += contexts + cards;
+}
+
+void SessionModel::cap_allocations(ProcessInfo& p) {
+    if (p.allocations.size() <= kMaxAllocationsPerProcess) return;
+    // No order is known among the buffers: any go (the checker then stops
+    // judging this process's frees: folded_entries).
+    size_t drop = p.allocations.size() - kMaxAllocationsPerProcess * 9 / 10;
+    folded_.allocations += drop;
+    p.folded_entries += drop;
+    while (drop--) p.allocations.erase(p.allocations.begin());
+}
+
+void SessionModel::enforce_budget() {
+    const size_t budget = options_.memory_budget;
+    size_t bytes = memory_bytes();
+    if (bytes <= budget) {
+        fold_again_above_ = 0;
+        return;
+    }
+    if (bytes < fold_again_above_) return;  // the last fold could not get under it: wait for more
+    // Exited processes, oldest exit first, until 90 % of the budget would be reached.
+    std::vector<std::pair<int64_t, size_t>> ended;  // exit_us, position
+    for (size_t i = 0; i < processes_.size(); ++i)
+        if (processes_[i].state != ProcessState::Running) ended.emplace_back(processes_[i].exit_us, i);
+    std::sort(ended.begin(), ended.end());
+    const size_t target = budget / 10 * 9;
+    std::vector<size_t> fold;
+    for (const auto& [exit_us, i] : ended) {
+        if (bytes <= target) break;
+        const ProcessInfo& p = processes_[i];
+        const size_t freed = p.heap_bytes + memory::kHashNode<std::pair<int64_t, size_t>>;
+        bytes -= std::min(bytes, freed);
+        fold.push_back(i);
+    }
+    std::sort(fold.begin(), fold.end());
+    fold_processes(fold, true);
+    // Still above (running processes, the history): try again only once the
+    // model grew by another sixteenth of the budget (no scan per event).
+    bytes = memory_bytes();
+    fold_again_above_ = bytes > budget ? bytes + budget / 16 : 0;
+}
+
+// Removes the processes at these positions (ascending) with everything they
+// held; with `count`, their figures go to folded_ (not for processes a
+// document's totals already count).
+void SessionModel::fold_processes(const std::vector<size_t>& positions, bool count) {
+    if (positions.empty()) return;
+    std::vector<size_t> indexes;
+    indexes.reserve(positions.size());
+    for (size_t i : positions) {
+        ProcessInfo& p = processes_[i];
+        indexes.push_back(p.index);
+        if (count) {
+            ++folded_.processes;
+            ++(p.state == ProcessState::Exited ? folded_.exited : folded_.disconnected);
+            if (p.stats.calls) {
+                CallStats& s = folded_.stats;
+                if (s.calls == 0 || p.stats.min_ns < s.min_ns) s.min_ns = p.stats.min_ns;
+                if (s.calls == 0 || p.stats.max_ns > s.max_ns) s.max_ns = p.stats.max_ns;
+                s.calls = saturating_add(s.calls, p.stats.calls);
+                s.errors = saturating_add(s.errors, p.stats.errors);
+                s.total_ns = saturating_add(s.total_ns, p.stats.total_ns);
+            }
+            folded_.apdus = saturating_add(folded_.apdus, p.apdus);
+            folded_.lost_events = saturating_add(folded_.lost_events, p.lost());
+        }
+        if (auto it = process_of_pid_.find(p.pid); it != process_of_pid_.end() && it->second == p.index)
+            process_of_pid_.erase(it);
+        process_bytes_ -= std::min(process_bytes_, p.heap_bytes);
+        checker_.forget_process(p.index);
+    }
+    // indexes ascend with positions (processes_ is sorted by index).
+    const auto folded = [&](size_t index) { return std::binary_search(indexes.begin(), indexes.end(), index); };
+    std::erase_if(processes_, [&](const ProcessInfo& p) { return folded(p.index); });
+    std::erase_if(kept_events_, [&](const KeptEvent& e) {
+        if (e.process == SIZE_MAX || !folded(e.process)) return false;
+        kept_event_bytes_ -= std::min(kept_event_bytes_, memory::heap(e.raw));
+        return true;
+    });
+    ++generation_;
+}
+
+void SessionModel::drop_processes(const std::vector<size_t>& indexes) {
+    std::vector<size_t> sorted = indexes;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < processes_.size(); ++i)
+        if (std::binary_search(sorted.begin(), sorted.end(), processes_[i].index)) positions.push_back(i);
+    fold_processes(positions, false);
+}
+
+void SessionModel::restore_folded(const FoldedTotals& f) {
+    folded_ = f;
+    ++generation_;
 }
 
 void SessionModel::restore_function_stats(FunctionStatsTable table) {

@@ -11,10 +11,15 @@
 //   records with their raw lines (--history), while the statistics per function,
 //   reader and process stay exact for the whole session;
 // - the correctness checker's findings; counters of bad lines and lost events;
+// - a memory budget (ModelOptions::memory_budget, estimated: memory_estimate.hpp):
+//   past it, the oldest exited processes are folded into totals (folded());
+//   readers, threads, handles, calls in flight and allocations have caps of
+//   their own. Every statistic stays exact, and every fold is counted;
 // - a generation number that changes whenever anything does (views redraw only
 //   when it moved).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -42,11 +47,29 @@ inline constexpr size_t kDefaultHistory = 100'000;
 inline constexpr size_t kDefaultHistoryBytes = 256u << 20;
 inline constexpr size_t kEventErrorKinds = 7;  // EventErrorKind values
 
+// All the model may hold, history included (an estimate, see memory_estimate.hpp).
+// The history takes at most half of it (and at most history_bytes); past the
+// budget, exited processes are folded into totals, oldest exit first, down to
+// 90 % of it. A running process is never folded.
+inline constexpr size_t kDefaultMemoryBudget = 512u << 20;
+inline constexpr size_t kMinMemoryBudget = 1u << 20;  // below, the fixed parts alone would pass it
+// Bounds on what one peer can make the model keep, whatever the budget. Beyond
+// them the oldest go (counted in FoldedTotals; statistics stay exact):
+inline constexpr size_t kMaxReaders = 256;                // distinct reader names, then one shared row
+inline constexpr std::string_view kOtherReaders = "(other readers)";
+inline constexpr size_t kMaxThreadsPerProcess = 1024;     // least recently active go first
+inline constexpr size_t kMaxClosedHandlesPerProcess = 256;  // released contexts, disconnected cards (each)
+inline constexpr size_t kMaxHandlesPerProcess = 4096;     // open ones too (a real program has a few)
+inline constexpr size_t kMaxInFlightPerProcess = 1024;    // begins without call: the oldest count as unmatched
+inline constexpr size_t kMaxAllocationsPerProcess = 4096; // autoallocated buffers not yet freed
+inline constexpr size_t kMaxOrphanLines = 256;            // kept bye lines of pids never seen
+
 class CardList;
 
 struct ModelOptions {
     size_t history = kDefaultHistory;  // calls kept (0: none, statistics only)
-    size_t history_bytes = kDefaultHistoryBytes;  // bytes of their raw lines kept
+    size_t history_bytes = kDefaultHistoryBytes;  // bytes the kept calls may take (at most half the budget)
+    size_t memory_budget = kDefaultMemoryBudget;  // all the model holds (estimate)
     CheckerThresholds checker;
     // pcsc-tools' list of ATRs, to name the cards in the readers (none: no names).
     std::shared_ptr<const CardList> card_list;
@@ -70,9 +93,32 @@ struct ModelCounters {
     uint64_t evicted_calls = 0;      // dropped from the history (still in the statistics)
     uint64_t unmatched_begins = 0;   // begins still waiting when their process ended
     uint64_t orphan_byes = 0;        // byes for a pid never seen (no process made up for them)
+    uint64_t processes_exited = 0;        // processes that said bye
+    uint64_t processes_disconnected = 0;  // processes whose connection closed without bye (or exec'd)
 
     // Every lost call: reported, and found missing by the monitor.
     uint64_t lost() const { return lost_events > UINT64_MAX - lost_missing ? UINT64_MAX : lost_events + lost_missing; }
+};
+
+// What the budget and the caps folded away. The statistics per function, reader
+// and the counters above include all of it; these say what no longer has a row.
+struct FoldedTotals {
+    // Exited processes removed from processes() with everything they held.
+    uint64_t processes = 0;
+    uint64_t exited = 0, disconnected = 0;
+    CallStats stats;  // their calls
+    uint64_t apdus = 0;
+    uint64_t lost_events = 0;  // ProcessInfo::lost(): reported, or found missing by the monitor
+    // Entries beyond the caps above (within processes still listed, or not).
+    uint64_t threads = 0;
+    uint64_t contexts = 0;
+    uint64_t cards = 0;
+    uint64_t allocations = 0;
+    uint64_t begins = 0;        // also counted in unmatched_begins
+    uint64_t reader_names = 0;  // events that named a reader beyond kMaxReaders (shared row)
+    uint64_t lines = 0;         // orphan bye lines not kept for dumps
+    uint64_t entries() const { return threads + contexts + cards + allocations + begins + reader_names + lines; }
+    bool operator==(const FoldedTotals&) const = default;
 };
 
 // What one line did to the model.
@@ -81,7 +127,7 @@ struct IngestResult {
     std::optional<EventType> type;
     const CallRecord* call = nullptr;     // the call it added (valid until the next ingest)
     int64_t pid = 0;                      // the event's pid
-    size_t process = SIZE_MAX;            // index in processes() of the process it applied to
+    size_t process = SIZE_MAX;            // ProcessInfo::index of the process it applied to
     bool ok() const { return !error; }
 };
 
@@ -99,6 +145,7 @@ public:
     // A line that could not be read as an event (counted).
     void count_bad_line(EventErrorKind kind);
     // A traced process's connection closed. `process` is the IngestResult::process
+    // (ProcessInfo::index; nothing happens when that process was folded)
     // of its events: after an exec the same pid has a new connection and a new
     // process, and the old connection closing must not end the new one.
     void connection_closed(size_t process, int64_t ts_us);
@@ -116,8 +163,18 @@ public:
     int64_t first_ts_us() const { return first_ts_us_; }
     int64_t latest_ts_us() const { return latest_ts_us_; }
 
+    // The processes not folded, by ProcessInfo::index (a serial: never reused).
     const std::vector<ProcessInfo>& processes() const { return processes_; }
+    // The process with that index; nullptr when folded (or never seen).
+    const ProcessInfo* process_at(size_t index) const;
     const ProcessInfo* process_by_pid(int64_t pid) const;  // the latest process with that pid
+    // What was folded away (processes past the budget, entries past the caps).
+    const FoldedTotals& folded() const { return folded_; }
+    // The model's memory, estimated (memory_estimate.hpp), and what it may take.
+    size_t memory_bytes() const;
+    size_t memory_budget() const { return options_.memory_budget; }
+    // The bytes the history may take: history_bytes, and at most half the budget.
+    size_t history_bytes_bound() const { return std::min(options_.history_bytes, options_.memory_budget / 2); }
     const std::vector<ReaderInfo>& readers() const { return readers_; }
     const ReaderInfo* reader_by_name(std::string_view name) const;
     // Whether pcscd answers the reader watcher (NotWatched without one).
@@ -141,6 +198,7 @@ public:
     const std::vector<std::string>& applet_names() const { return applet_names_; }
 
     const std::vector<Finding>& findings() const { return checker_.findings(); }
+    uint64_t findings_dropped() const { return checker_.findings_dropped(); }  // past kMaxFindings
 
     // The full decoding of a transmit, for detail views and the text mode: the
     // call just applied is known as it was decoded (also with history 0); an
@@ -148,7 +206,7 @@ public:
     // its applet context is exact as long as its SELECT is still in the history.
     std::optional<DecodedExchange> decode_exchange(uint64_t ordinal) const;
 
-    // Calls per second of a process over the last seconds of event time.
+    // Calls per second of a process (ProcessInfo::index) over the last seconds of event time.
     double call_rate(size_t process, int64_t now_us) const;
     // Calls in flight in all processes (begin without call), oldest first.
     std::vector<const InFlightCall*> in_flight() const;
@@ -158,6 +216,7 @@ public:
     struct KeptEvent {
         uint64_t position;
         std::string raw;
+        size_t process = SIZE_MAX;  // ProcessInfo::index (folded with it), SIZE_MAX: none
     };
     const std::vector<KeptEvent>& kept_events() const { return kept_events_; }
 
@@ -173,7 +232,12 @@ public:
     void restore_findings(std::vector<Finding> findings, std::set<size_t> ended_processes);
     const std::set<size_t>& checked_processes() const { return checker_.ended_processes(); }
     void restore_counters(const ModelCounters& c);
-    ProcessInfo* mutable_process(size_t index) { return index < processes_.size() ? &processes_[index] : nullptr; }
+    ProcessInfo* mutable_process(size_t index) { return const_cast<ProcessInfo*>(process_at(index)); }
+    void restore_folded(const FoldedTotals& f);
+    void restore_findings_dropped(uint64_t n) { checker_.restore_dropped(n); }
+    // Removes replayed processes a document no longer listed (folded in the
+    // session it was written from: its folded totals already count them).
+    void drop_processes(const std::vector<size_t>& indexes);
     ReaderInfo* mutable_reader(size_t index) { return index < readers_.size() ? &readers_[index] : nullptr; }
     void touch() { ++generation_; }
 
@@ -201,6 +265,19 @@ private:
     void apply_status(const CallArgumentFacts& a, bool ok, int reader);
     void end_process(ProcessInfo& p, ProcessState state, int64_t ts_us);
     void recount_lost(ProcessInfo& p, uint64_t beyond_before);
+    ProcessInfo* find_process(size_t index);
+    void keep_event(std::string_view raw, size_t process);
+    // Memory accounting: a process's heap estimate brought up to date.
+    void refresh_bytes(ProcessInfo& p);
+    size_t history_bytes_of(const CallRecord& c) const;
+    // Caps within a process (the oldest entries beyond them go, counted).
+    void cap_threads(ProcessInfo& p);
+    void cap_handles(ProcessInfo& p);
+    void cap_in_flight(ProcessInfo& p);
+    void cap_allocations(ProcessInfo& p);
+    // Past the budget: exited processes folded into folded_, oldest exit first.
+    void enforce_budget();
+    void fold_processes(const std::vector<size_t>& positions, bool count);
 
     ModelOptions options_;
     uint64_t generation_ = 0;
@@ -209,8 +286,16 @@ private:
     int64_t latest_ts_us_ = 0;
     uint64_t event_count_ = 0;  // events applied, for KeptEvent::position
 
-    std::vector<ProcessInfo> processes_;
-    std::unordered_map<int64_t, size_t> process_of_pid_;
+    std::vector<ProcessInfo> processes_;  // sorted by index
+    size_t next_process_index_ = 0;
+    std::unordered_map<int64_t, size_t> process_of_pid_;  // pid -> ProcessInfo::index
+    FoldedTotals folded_;
+    size_t process_bytes_ = 0;     // sum of ProcessInfo::heap_bytes
+    size_t kept_event_bytes_ = 0;  // of kept_events_' lines
+    size_t reader_bytes_ = 0;      // heap of readers_
+    size_t orphan_lines_ = 0;      // kept lines of orphan byes
+    size_t fold_again_above_ = 0;  // a fold that freed too little waits for this many bytes
+    int shared_reader_ = -1;       // the kOtherReaders row, once made
     std::vector<ReaderInfo> readers_;
     ReaderServiceInfo reader_service_;
     struct NameHash {
@@ -221,7 +306,7 @@ private:
     std::vector<std::string> applet_names_{""};
     FunctionStatsTable function_stats_;
     std::deque<CallRecord> calls_;
-    size_t kept_bytes_ = 0;  // of calls_' raw lines
+    size_t kept_bytes_ = 0;  // of calls_ (history_bytes_of each)
     CallRecord last_call_;  // with history 0: the call just applied (for the text view)
     // The latest transmit's decoding, as its handle's decoder gave it.
     std::optional<DecodedExchange> last_exchange_;

@@ -83,12 +83,12 @@ std::string TextView::placeholder(std::string_view kind, int64_t value) {
 std::string TextView::label(const SessionModel& model, const CallRecord& call) {
     // Every line says its process, from the first one on (a second one may come);
     // the thread once the process has several.
-    const ProcessInfo& p = model.processes()[call.process];
+    const ProcessInfo* p = model.process_at(call.process);  // nullptr: folded into totals
     std::string pid = o_.diffable ? placeholder("pid", call.pid) : std::to_string(call.pid);
     std::string text = "[" + pid;
-    if (p.threads.size() > 1)
+    if (p && p->threads.size() > 1)
         text += " " + (o_.diffable ? placeholder("tid", call.tid) : "tid " + std::to_string(call.tid));
-    return text + " " + TerminalText::clean(process_name(p)) + "] ";
+    return text + " " + (p ? TerminalText::clean(process_name(*p)) : std::string(kFoldedProcess)) + "] ";
 }
 
 std::string TextView::number_and_time(const CallRecord& call) const {
@@ -294,6 +294,10 @@ void TextView::print_statistics(const SessionModel& model) {
                  << pad_left(t(p.stats.total_ns), 12) << "  " << state << "\n";
         }
     }
+    if (const FoldedTotals& f = model.folded(); f.processes)
+        out_ << f.processes << " exited process" << (f.processes == 1 ? "" : "es")
+             << " folded into totals (memory budget): " << f.stats.calls << " calls, " << f.stats.errors << " errors, "
+             << f.apdus << " APDUs, " << f.lost_events << " events lost\n";
 }
 
 }  // namespace pcscspy

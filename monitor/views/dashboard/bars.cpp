@@ -54,10 +54,8 @@ StyledLine fit_segments(std::vector<Segment> segs, size_t width, Role fill, cons
 std::string filter_text(const ViewContext& ctx, const UiState& ui) {
     const SessionModel& model = ctx.model;
     std::string text;
-    if (ui.filter.process && *ui.filter.process < model.processes().size()) {
-        const ProcessInfo& p = model.processes()[*ui.filter.process];
-        text += "pid " + std::to_string(p.pid) + " " + display_text(process_name(p), ctx.glyphs);
-    }
+    if (const ProcessInfo* p = ui.filter.process ? model.process_at(*ui.filter.process) : nullptr)
+        text += "pid " + std::to_string(p->pid) + " " + display_text(process_name(*p), ctx.glyphs);
     if (ui.filter.reader && *ui.filter.reader < model.readers().size())
         text += (text.empty() ? "" : ", ") + std::string("reader ") +
                 display_text(model.readers()[*ui.filter.reader].name, ctx.glyphs);
@@ -84,7 +82,10 @@ StyledLine top_bar(const ViewContext& ctx, const UiState& ui, size_t width) {
     for (const ProcessInfo& p : model.processes()) running += p.state == ProcessState::Running;
     std::string procs = "procs " + std::to_string(model.processes().size());
     if (running != model.processes().size()) procs += " (" + std::to_string(running) + " running)";
+    if (const uint64_t folded = model.folded().processes) procs += " +" + std::to_string(folded) + " folded";
     segs.push_back({procs, Role::Bar, 60});
+    if (const uint64_t capped = model.folded().entries())  // threads, handles, readers... past the model's caps
+        segs.push_back({"capped " + std::to_string(capped), Role::Paused, 55});
     segs.push_back({"calls " + std::to_string(n.calls), Role::Bar, 80});
     segs.push_back({"errors " + std::to_string(model.function_stats().totals().errors),
                     model.function_stats().totals().errors ? Role::BarStrong : Role::Bar, 75});

@@ -59,7 +59,7 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
 
     bool threads = false;
     for (const CallRecord* call : window.rows)
-        if (call->process < model.processes().size() && model.processes()[call->process].threads.size() > 1) threads = true;
+        if (const ProcessInfo* p = model.process_at(call->process); p && p->threads.size() > 1) threads = true;
     const CallColumns c = call_columns(width, threads);
 
     Pane pane;
@@ -121,7 +121,7 @@ Pane call_list_pane(const ViewContext& ctx, UiState& ui, size_t width, size_t ro
         const bool match = !search.empty() && search.matches(model, *call);
         l.add(fit(clock_time_ms(call->end_us()), c.time, g), match ? Role::Paused : Role::Dim).add(" ");
         std::string pid = std::to_string(call->pid);
-        if (threads && call->process < model.processes().size() && model.processes()[call->process].threads.size() > 1)
+        if (const ProcessInfo* p = threads ? model.process_at(call->process) : nullptr; p && p->threads.size() > 1)
             pid += "/" + std::to_string(call->tid);
         l.add(fit(pid, c.pid, g, Align::Right), Role::Normal).add(" ");
         l.add(fit(display_text(function_label(model.function_name(*call), c.short_names), g), c.function, g),

@@ -62,10 +62,8 @@ bool CallSearch::matches(const SessionModel& model, const CallRecord& call) cons
     if (call.reader >= 0 && static_cast<size_t>(call.reader) < model.readers().size() &&
         text_matches(model.readers()[static_cast<size_t>(call.reader)].name))
         return true;
-    if (call.process < model.processes().size()) {
-        const ProcessInfo& p = model.processes()[call.process];
-        if (text_matches(p.exe_name()) || text_matches(process_name(p))) return true;
-    }
+    if (const ProcessInfo* p = model.process_at(call.process))
+        if (text_matches(p->exe_name()) || text_matches(process_name(*p))) return true;
     if (call.rv != 0)
         if (const Named* rc = find_return_code(call.rv); rc && text_matches(rc->name)) return true;
     if (!hex_.empty()) {

@@ -371,9 +371,13 @@ void DashboardController::jump_to_match(int direction) {
 }
 
 void DashboardController::cycle_process() {
-    const size_t n = model_.processes().size();
-    if (!ui_.filter.process) ui_.filter.process = n ? std::optional<size_t>(0) : std::nullopt;
-    else if (*ui_.filter.process + 1 < n) ++*ui_.filter.process;
+    // The next process by index (indexes are serials: folded ones are skipped).
+    const auto& procs = model_.processes();
+    auto next = procs.begin();
+    if (ui_.filter.process)
+        next = std::upper_bound(procs.begin(), procs.end(), *ui_.filter.process,
+                                [](size_t i, const ProcessInfo& p) { return i < p.index; });
+    if (next != procs.end()) ui_.filter.process = next->index;
     else ui_.filter.process.reset();
     CallNavigator(model_, ui_.filter, ui_.cursor).end();
 }

@@ -158,7 +158,7 @@ std::vector<StyledLine> detail_lines(const SessionModel& model, const CallRecord
     std::vector<StyledLine> lines;
     DetailWriter w(lines, g);
     const std::string fn(model.function_name(call));
-    const ProcessInfo* p = call.process < model.processes().size() ? &model.processes()[call.process] : nullptr;
+    const ProcessInfo* p = model.process_at(call.process);  // nullptr: folded into totals
     const ReaderInfo* reader =
         call.reader >= 0 && static_cast<size_t>(call.reader) < model.readers().size() ? &model.readers()[static_cast<size_t>(call.reader)] : nullptr;
 
@@ -166,7 +166,7 @@ std::vector<StyledLine> detail_lines(const SessionModel& model, const CallRecord
     title.add(fn, call.error() ? Role::Error : Role::Strong)
         .add("  seq " + std::to_string(call.seq) + "  call " + std::to_string(call.ordinal) + " of the session", Role::Dim);
     lines.push_back(std::move(title));
-    w.field("Process", std::to_string(call.pid) + " " + (p ? process_name(*p) + (process_name(*p) != p->exe_name() ? " (" + p->exe + ")" : "") : std::string("?")) + "  tid " +
+    w.field("Process", std::to_string(call.pid) + " " + (p ? process_name(*p) + (process_name(*p) != p->exe_name() ? " (" + p->exe + ")" : "") : std::string(kFoldedProcess)) + "  tid " +
                            std::to_string(call.tid));
     w.field("Started", clock_time_ms(call.ts_us) + std::to_string(1000 + call.ts_us % 1000).substr(1) +
                            "  took " + format_duration(call.dur_ns, g));

@@ -35,7 +35,6 @@ void update_filtered_stats(const SessionModel& model, const CallFilter& filter, 
             if (stats.readers.size() <= r) stats.readers.resize(r + 1);
             stats.readers[r].add(c->dur_ns, error);
         }
-        if (stats.processes.size() <= c->process) stats.processes.resize(c->process + 1);
         stats.processes[c->process].add(c->dur_ns, error);
     }
     stats.next_ordinal = last + 1;

@@ -27,7 +27,7 @@ std::vector<StyledLine> findings_lines(const ViewContext& ctx, size_t width) {
     const Glyphs& g = ctx.glyphs;
     std::vector<StyledLine> lines;
     for (const Finding& f : ctx.model.findings()) {
-        const ProcessInfo* p = f.process < ctx.model.processes().size() ? &ctx.model.processes()[f.process] : nullptr;
+        const ProcessInfo* p = ctx.model.process_at(f.process);
         StyledLine l;
         l.add(fit(f.ts_us ? clock_time(f.ts_us) : "", kTime, g), Role::Dim)
             .add(fit(std::to_string(f.pid), kPid - 1, g, Align::Right))

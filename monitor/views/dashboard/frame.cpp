@@ -44,7 +44,7 @@ size_t stats_entries(const SessionModel& m, const UiState& ui) {
             break;
         case StatsTable::Processes:
             if (filtered)
-                for (const CallStats& s : ui.filtered.processes) n += s.calls != 0;
+                for (const auto& [process, s] : ui.filtered.processes) n += s.calls != 0 && m.process_at(process);
             else
                 for (const ProcessInfo& p : m.processes()) n += p.stats.calls != 0;
             break;
@@ -184,7 +184,7 @@ Frame build_frame(const ViewContext& ctx, UiState& ui, int rows, int cols) {
     // The reader pane also says when pcscd is not running (one more row).
     const ReaderService service = m.reader_service().state;
     const size_t service_row = service == ReaderService::NoService || service == ReaderService::NoLibrary ? 1 : 0;
-    PaneNeeds needs{std::max<size_t>(1, m.processes().size()), std::max<size_t>(1, m.readers().size() + service_row),
+    PaneNeeds needs{std::max<size_t>(1, m.processes().size() + (m.folded().processes ? 1 : 0)), std::max<size_t>(1, m.readers().size() + service_row),
                     std::max<size_t>(1, stats_entries(m, ui))};
     Layout l = compute_layout(rows, cols, needs, ui.stats_hidden);
     if (l.too_small) {

@@ -82,7 +82,9 @@ std::vector<ProcessRow> process_rows(const SessionModel& model, const ProcessOrd
     }
     // Depth first, with an explicit stack (a stream may describe a chain of any
     // length); `placed` guards against a cycle of reused pids.
+    // By position in processes() (indexes are serials, sparse once processes were folded).
     std::vector<bool> placed(model.processes().size());
+    const auto position = [&](const ProcessInfo* p) { return static_cast<size_t>(p - model.processes().data()); };
     struct Pending {
         const ProcessInfo* process;
         size_t depth;
@@ -94,8 +96,8 @@ std::vector<ProcessRow> process_rows(const SessionModel& model, const ProcessOrd
         while (!stack.empty()) {
             Pending at = stack.back();
             stack.pop_back();
-            if (placed[at.process->index]) continue;
-            placed[at.process->index] = true;
+            if (placed[position(at.process)]) continue;
+            placed[position(at.process)] = true;
             rows.push_back({at.process, std::min(at.depth, kMaxTreeDepth), at.last});
             auto it = children.find(at.process->index);
             if (it == children.end()) continue;
@@ -106,7 +108,7 @@ std::vector<ProcessRow> process_rows(const SessionModel& model, const ProcessOrd
     for (const ProcessInfo* r : roots) visit(r);
     // Processes only reachable through a cycle: shown as roots.
     for (const ProcessInfo* p : all)
-        if (!placed[p->index]) visit(p);
+        if (!placed[position(p)]) visit(p);
     return rows;
 }
 

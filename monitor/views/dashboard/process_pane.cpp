@@ -68,6 +68,24 @@ std::string command_line(const ProcessInfo& p) {
     return s.empty() ? p.exe : s;
 }
 
+// The processes folded into totals, in the columns of the others: how many,
+// and their calls, errors, APDUs and lost events.
+StyledLine folded_processes_line(const SessionModel& model, const ProcessColumns& c, const Glyphs& g) {
+    const FoldedTotals& f = model.folded();
+    StyledLine l;
+    const std::string what = std::to_string(f.processes) + " exited folded";
+    l.add("  ", Role::Dim)
+        .add(fit(what, c.name + c.pid, g), Role::Dim)
+        .add(fit(std::to_string(f.stats.calls), c.calls + 1, g, Align::Right), Role::Dim)
+        .add(fit(std::to_string(f.stats.errors), c.errors + 1, g, Align::Right), f.stats.errors ? Role::Warn : Role::Dim)
+        .add(std::string(c.rate + 1, ' '), Role::Dim)
+        .add("  ", Role::Dim)
+        .add("into totals, " + std::to_string(f.apdus) + " APDUs" +
+                 (f.lost_events ? ", " + std::to_string(f.lost_events) + " events lost" : std::string()),
+             f.lost_events ? Role::Warn : Role::Dim);
+    return l;
+}
+
 }  // namespace
 
 Doing process_doing(const ViewContext& ctx, const ProcessInfo& p) {
@@ -134,8 +152,11 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
     size_t keep = 0;
     for (size_t i = 0; i < rows.size(); ++i)
         if (marked && rows[i].process->index == *marked) keep = i;
-    const size_t first = first_visible_row(keep, rows.size(), max_rows);
-    if (rows.empty() && max_rows > 0) {
+    // Processes folded into totals (the memory budget) take the last row.
+    const bool folded_row = model.folded().processes > 0 && max_rows > 0;
+    const size_t list_rows = max_rows - (folded_row ? 1 : 0);
+    const size_t first = first_visible_row(keep, rows.size(), list_rows);
+    if (rows.empty() && list_rows > 0) {
         StyledLine l;
         l.add(ctx.info.live ? "  waiting for traced programs " + std::string(g.arrow) + " " + ctx.info.trace_command +
                                   ", or pcscspy-top -- CMD"
@@ -144,7 +165,7 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
     for (size_t i = first; i < rows.size(); ++i) {
-        if (pane.rows.size() >= max_rows) break;
+        if (pane.rows.size() >= list_rows) break;
         const ProcessInfo* p = rows[i].process;
         const bool ended = p->state != ProcessState::Running;
         const Light light = ended ? Light{} : light_of(p->activity, is_busy(*p), ctx.now_us);
@@ -173,6 +194,7 @@ Pane process_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_
         l.selected = marked && *marked == p->index;
         pane.rows.push_back(fit_line(std::move(l), width, g));
     }
+    if (folded_row) pane.rows.push_back(fit_line(folded_processes_line(model, c, g), width, g));
     return pane;
 }
 

@@ -118,9 +118,8 @@ Pane reader_pane(const ViewContext& ctx, const UiState& ui, size_t width, size_t
         if (r.transaction_pid) {
             // The pid and the time matter more than the exe name: the name is cut first.
             const int64_t held = std::max<int64_t>(0, ctx.now_us - r.transaction_since_us);
-            std::string exe = r.transaction_process < model.processes().size()
-                                  ? process_name(model.processes()[r.transaction_process])
-                                  : std::string();
+            const ProcessInfo* holder_process = model.process_at(r.transaction_process);
+            std::string exe = holder_process ? process_name(*holder_process) : std::string();
             std::string head = std::to_string(*r.transaction_pid) + " ";
             std::string tail = " " + format_duration(held * 1000, g);
             size_t fixed = display_width(head) + display_width(tail);

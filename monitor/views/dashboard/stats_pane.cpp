@@ -36,8 +36,8 @@ std::vector<StatsRow> stats_rows(const ViewContext& ctx, const UiState& ui) {
             break;
         case StatsTable::Processes:
             for (const ProcessInfo& p : model.processes()) {
-                const CallStats& st =
-                    !filtered ? p.stats : p.index < fs.processes.size() ? fs.processes[p.index] : CallStats{};
+                const auto in_filter = fs.processes.find(p.index);
+                const CallStats& st = !filtered ? p.stats : in_filter != fs.processes.end() ? in_filter->second : CallStats{};
                 if (st.calls)
                     rows.push_back({std::to_string(p.pid) + " " + display_text(process_name(p), ctx.glyphs), st,
                                     std::nullopt});

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "monitor/model/call_filter_expression.hpp"
@@ -112,7 +113,7 @@ struct FilteredStats {
     uint64_t calls = 0;            // calls that passed
     FunctionStatsTable functions;  // per function, with durations
     std::vector<CallStats> readers;    // by reader index
-    std::vector<CallStats> processes;  // by process index
+    std::unordered_map<size_t, CallStats> processes;  // by ProcessInfo::index (a sparse serial)
 };
 
 // The detail of one call, built when it was opened (the call may leave the
