@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <chrono>
@@ -36,7 +37,7 @@ constexpr size_t kMaxDescriptors = 4;
 
 struct EventServer::Connection {
     int fd;
-    size_t stats;  // index into stats_
+    ConnectionStats stats;  // kept in closed_ once it closed
     LineAssembler lines;
     std::unique_ptr<SharedRingReader> ring;
     bool hello_done = false;  // the first line (hello) has come through the socket
@@ -103,15 +104,13 @@ void EventServer::accept_all() {
         }
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof kReceiveBuffer);
         ++counters_.accepted;
-        ConnectionStats s;
-        s.id = stats_.size() + 1;
+        auto c = std::make_unique<Connection>();
+        ConnectionStats& s = c->stats;
+        s.id = counters_.accepted;
         s.pid = cred.pid;
         s.uid = cred.uid;
         s.connected_us = now_us();
-        stats_.push_back(s);
-        auto c = std::make_unique<Connection>();
         c->fd = fd;
-        c->stats = stats_.size() - 1;
         c->lines = LineAssembler(max_line_);
         conns_.emplace(fd, std::move(c));
         epoll_event ev{};
@@ -124,7 +123,7 @@ void EventServer::accept_all() {
 // The first descriptor, sent with the hello, is the process's ring; anything
 // else is closed unread.
 void EventServer::take_descriptors(Connection& c, msghdr& msg) {
-    ConnectionStats& s = stats_[c.stats];
+    ConnectionStats& s = c.stats;
     for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
         if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
         const size_t count = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -156,7 +155,7 @@ void EventServer::take_descriptors(Connection& c, msghdr& msg) {
 }
 
 void EventServer::feed(Connection& c, std::string_view data) {
-    ConnectionStats& s = stats_[c.stats];
+    ConnectionStats& s = c.stats;
     partial_bytes_ -= c.lines.buffered();
     c.lines.feed(
         data,
@@ -195,7 +194,7 @@ bool EventServer::read_from(Connection& c) {
     if (n < 0) return errno == EAGAIN || errno == EINTR;
     if (msg.msg_controllen > 0) take_descriptors(c, msg);
     if (n == 0) return false;
-    ConnectionStats& s = stats_[c.stats];
+    ConnectionStats& s = c.stats;
     s.bytes += static_cast<uint64_t>(n);
     std::string_view data(buffer_.data(), static_cast<size_t>(n));
     if (!c.hello_done) {
@@ -222,12 +221,12 @@ bool EventServer::read_ring(Connection& c, size_t budget) {
     SharedRingReader::Read r = c.ring->read(ring_bytes_, budget);
     if (r == SharedRingReader::Read::Corrupt) {
         ++counters_.corrupt_rings;
-        stats_[c.stats].ring_error = "the ring's positions are inconsistent";
+        c.stats.ring_error = "the ring's positions are inconsistent";
         c.ring.reset();
         return false;
     }
     if (r == SharedRingReader::Read::Empty) return false;
-    stats_[c.stats].bytes += ring_bytes_.size();
+    c.stats.bytes += ring_bytes_.size();
     feed(c, ring_bytes_);
     return true;
 }
@@ -264,7 +263,7 @@ void EventServer::arm_timer(bool on) {
 // not fit) gets one from its ring's counters: the calls it made and lost,
 // declared as the monitor's ("by":"monitor", protocol/event_format.def).
 void EventServer::write_missing_bye(Connection& c) {
-    ConnectionStats& s = stats_[c.stats];
+    ConnectionStats& s = c.stats;
     if (!c.ring || s.bye_seen || s.event_pid <= 0) return;
     const EventHeader h{.pid = s.event_pid, .tid = s.event_pid, .ts_us = now_us()};
     char line[256];  // a bye's numbers and keys take under 200 bytes
@@ -279,7 +278,7 @@ void EventServer::close_connection(int fd) {
     auto it = conns_.find(fd);
     if (it == conns_.end()) return;
     Connection& c = *it->second;
-    ConnectionStats& s = stats_[c.stats];
+    ConnectionStats& s = c.stats;
     // Everything the process wrote before it ended is still in its ring.
     // (At most one ring's worth: a peer still alive cannot keep us here.)
     if (c.ring && c.hello_done)
@@ -292,12 +291,26 @@ void EventServer::close_connection(int fd) {
     ++counters_.closed;
     epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
+    // The closed connection's figures: the latest kKeptClosedConnections are kept.
+    closed_.push_back(std::move(s));
     conns_.erase(it);
-    if (s.pending_at_close) {
+    const ConnectionStats& kept = closed_.back();
+    if (kept.pending_at_close) {
         ++counters_.truncated_lines;
-        if (handlers_.truncated) handlers_.truncated(s);
+        if (handlers_.truncated) handlers_.truncated(kept);
     }
-    if (handlers_.closed) handlers_.closed(s);
+    if (handlers_.closed) handlers_.closed(kept);
+    if (closed_.size() > kKeptClosedConnections) {
+        closed_.pop_front();
+        ++counters_.forgotten;
+    }
+}
+
+std::vector<ConnectionStats> EventServer::connections() const {
+    std::vector<ConnectionStats> all(closed_.begin(), closed_.end());
+    for (const auto& [fd, c] : conns_) all.push_back(c->stats);
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return all;
 }
 
 size_t EventServer::drain_all() {
@@ -306,12 +319,12 @@ size_t EventServer::drain_all() {
     for (auto& [fd, c] : conns_) {
         // One socket buffer's worth at most (the peer may be writing still).
         for (size_t rounds = 0; rounds < 64; ++rounds) {
-            const uint64_t got = stats_[c->stats].bytes;
+            const uint64_t got = c->stats.bytes;
             if (!read_from(*c)) {
                 closed.push_back(fd);
                 break;
             }
-            if (stats_[c->stats].bytes == got) break;
+            if (c->stats.bytes == got) break;
         }
         if (c->ring && c->ring->claimed() && c->hello_done)
             for (size_t left = c->ring->data_bytes(); left > 0 && c->ring && read_ring(*c, left);)

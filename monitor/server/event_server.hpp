@@ -22,6 +22,7 @@
 #include <memory>
 #include <string_view>
 #include <unordered_map>
+#include <deque>
 #include <vector>
 
 #include "monitor/server/line_assembler.hpp"
@@ -64,6 +65,7 @@ struct ServerCounters {
     uint64_t byes_written = 0;     // byes written for processes that ended without one
     uint64_t refused_full = 0;     // connections refused: kMaxConnections open, or no descriptor left
     uint64_t closed_for_memory = 0;  // connections closed: their half line passed kMaxPartialBytes in all
+    uint64_t forgotten = 0;        // closed connections whose figures were dropped (kKeptClosedConnections)
 };
 
 // Bounds whatever peers do: connections open at once (each holds a descriptor
@@ -71,6 +73,9 @@ struct ServerCounters {
 // them together (each may hold up to a line's maximum, 1 MiB).
 inline constexpr size_t kMaxConnections = 1024;
 inline constexpr size_t kMaxPartialBytes = 64u << 20;
+// Closed connections whose figures are kept (the latest): one program a second
+// for a week would otherwise keep 600,000 of them.
+inline constexpr size_t kKeptClosedConnections = 256;
 
 class EventServer {
 public:
@@ -101,8 +106,9 @@ public:
 
     const std::string& path() const { return socket_.path(); }
     const ServerCounters& counters() const { return counters_; }
-    // Every connection seen, open or closed, in accept order.
-    const std::vector<ConnectionStats>& connections() const { return stats_; }
+    // The open connections and the latest kKeptClosedConnections closed ones,
+    // in accept order (ids count every connection accepted).
+    std::vector<ConnectionStats> connections() const;
     size_t open_connections() const { return conns_.size(); }
 
 private:
@@ -130,7 +136,7 @@ private:
     size_t partial_bytes_ = 0;  // LineAssembler::buffered() of all connections
     bool timer_armed_ = false;
     ServerCounters counters_;
-    std::vector<ConnectionStats> stats_;
+    std::deque<ConnectionStats> closed_;  // the latest closed ones
     std::unordered_map<int, std::unique_ptr<Connection>> conns_;
     std::vector<char> buffer_;
     std::string ring_bytes_;  // lines copied out of a ring

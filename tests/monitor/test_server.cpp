@@ -178,7 +178,7 @@ TEST_CASE("bad input is counted on its connection and never loses what came befo
     });
     CHECK(h.run_until([&] { return h.model.counters().calls == 2; }));
     writer.join();
-    const ConnectionStats& c = h.server->connections().at(0);
+    const ConnectionStats c = h.server->connections().at(0);
     CHECK(c.overlong_lines == 1);
     CHECK(c.bad_lines == 6);
     CHECK(h.model.counters().bad_lines == 7);
@@ -431,4 +431,23 @@ TEST_CASE("pcscspy-top counts what a peer's seq numbers and bye prove missing: i
     CHECK(out.find("exited, 3 events lost") != std::string::npos);
     CHECK(out.find("disconnected, 1 events lost") != std::string::npos);
     CHECK(err.find("4 events were lost by the traced processes (4 of them not reported by them") != std::string::npos);
+}
+
+TEST_CASE("closed connections are not kept for ever: the latest kKeptClosedConnections, the rest counted") {
+    Harness h;
+    const size_t clients = kKeptClosedConnections + 300;
+    for (size_t i = 0; i < clients; ++i) {
+        int fd = connect_to(h.path());
+        REQUIRE(fd >= 0);
+        send_all(fd, hello(static_cast<int>(5000 + i)) + call(static_cast<int>(5000 + i), 1));
+        close(fd);
+        if (i % 50 == 49) REQUIRE(h.run_until([&] { return h.server->counters().closed == i + 1; }));
+    }
+    REQUIRE(h.run_until([&] { return h.server->counters().closed == clients; }));
+    CHECK(h.server->counters().accepted == clients);
+    CHECK(h.model.counters().calls == clients);
+    const std::vector<ConnectionStats> kept = h.server->connections();
+    CHECK(kept.size() == kKeptClosedConnections);
+    CHECK(h.server->counters().forgotten == clients - kKeptClosedConnections);
+    CHECK(kept.back().id == clients);  // the latest are the ones kept
 }

@@ -153,7 +153,7 @@ void TestListener::run() {
         if (!reading) continue;
         server_->run_once(0);
         std::lock_guard lock(mutex_);
-        if (connections_.size() < server_->connections().size()) connections_.resize(server_->connections().size());
+        if (connections_.size() < server_->counters().accepted) connections_.resize(server_->counters().accepted);
     }
 }
 
