@@ -2,6 +2,9 @@
 //   monitor_bench generate EVENTS OUT.ndjson OUT.spylog   the synthetic session, both formats
 //   monitor_bench ingest FILE                              parse + model update, single core
 //   monitor_bench live CLIENTS EVENTS_PER_CLIENT           concurrent writers on a real socket
+//   monitor_bench week SESSION.ndjson [PROCESSES [BUDGET]]  one short process a second for a week
+//                                                          (604,800 copies of SESSION) through the
+//                                                          model: peak RSS, the model's estimate
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor/io/byte_size.hpp"
 #include "monitor/model/session_model.hpp"
 #include "monitor/server/event_server.hpp"
 #include "monitor/server/listening_socket.hpp"
@@ -166,6 +170,73 @@ int live(int clients, uint64_t per_client) {
     return model.counters().lost_events == 0 && model.counters().calls == expected ? 0 : 1;
 }
 
+// The model's resident memory now, in MiB (/proc/self/statm).
+double rss_now_mib() {
+    std::ifstream statm("/proc/self/statm");
+    size_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident * static_cast<size_t>(sysconf(_SC_PAGESIZE))) / (1 << 20);
+}
+
+// The case: `opensc-tool -a` once a second for a week, each run a new
+// process (hello, its calls, bye), streamed into a model with the default
+// options but the budget (BUDGET bytes, K/M/G; 0: none). The session's lines
+// are copied with a new pid and times shifted by a second per run.
+int week(const std::string& path, uint64_t processes, size_t budget) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);)
+        if (!l.empty()) lines.push_back(l);
+    if (lines.empty()) {
+        std::fprintf(stderr, "week: no lines in %s\n", path.c_str());
+        return 2;
+    }
+    // Where each line's pid, tid and time are (the template's own values are replaced).
+    struct Slot {
+        std::string before_pid, between, after_tid_to_ts, rest;
+        int64_t ts_us;
+    };
+    auto field_end = [](const std::string& l, size_t at) { return l.find_first_of(",}", at); };
+    std::vector<Slot> slots;
+    for (const std::string& l : lines) {
+        size_t p = l.find("\"pid\":") + 6, pe = field_end(l, p);
+        size_t t = l.find("\"tid\":", pe) + 6, te = field_end(l, t);
+        size_t s = l.find("\"ts_us\":", te) + 8, se = field_end(l, s);
+        slots.push_back({l.substr(0, p), l.substr(pe, t - pe), l.substr(te, s - te), l.substr(se),
+                         std::stoll(l.substr(s, se - s))});
+    }
+    ModelOptions o;
+    o.memory_budget = budget ? budget : SIZE_MAX / 2;
+    const double rss_before = rss_now_mib();
+    SessionModel model(o);
+    size_t peak_estimate = 0;
+    std::string line;
+    auto t0 = Clock::now();
+    for (uint64_t i = 0; i < processes; ++i) {
+        const std::string pid = std::to_string(100'000 + i % 4'000'000);
+        const int64_t shift = static_cast<int64_t>(i) * 1'000'000;
+        for (const Slot& s : slots) {
+            line.assign(s.before_pid).append(pid).append(s.between).append(pid).append(s.after_tid_to_ts);
+            line.append(std::to_string(s.ts_us + shift)).append(s.rest);
+            model.ingest_line(line);
+        }
+        if (i % 10'000 == 0) peak_estimate = std::max(peak_estimate, model.memory_bytes());
+    }
+    const double t = seconds_since(t0);
+    peak_estimate = std::max(peak_estimate, model.memory_bytes());
+    std::printf("week: %llu processes (%zu lines each) in %.1f s, %llu calls, budget %s\n",
+                static_cast<unsigned long long>(processes), lines.size(), t,
+                static_cast<unsigned long long>(model.counters().calls),
+                budget ? (std::to_string(budget >> 20) + " MiB").c_str() : "none");
+    std::printf("model: %zu processes listed, %llu folded, %zu calls kept; estimate now %.1f MiB, peak %.1f MiB\n",
+                model.processes().size(), static_cast<unsigned long long>(model.folded().processes),
+                model.calls().size(), static_cast<double>(model.memory_bytes()) / (1 << 20),
+                static_cast<double>(peak_estimate) / (1 << 20));
+    std::printf("RSS: %.1f MiB now, peak %ld MiB (%.1f MiB before the model)\n", rss_now_mib(), peak_rss_mib(),
+                rss_before);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,6 +244,16 @@ int main(int argc, char** argv) {
     if (cmd == "generate" && argc == 5) return generate(std::stoull(argv[2]), argv[3], argv[4]);
     if (cmd == "ingest" && argc == 3) return ingest(argv[2]);
     if (cmd == "live" && argc == 4) return live(std::stoi(argv[2]), std::stoull(argv[3]));
-    std::cerr << "usage: monitor_bench generate EVENTS OUT.ndjson OUT.spylog | ingest FILE | live CLIENTS EVENTS\n";
+    if (cmd == "week" && argc >= 3 && argc <= 5) {
+        std::string why;
+        std::optional<uint64_t> budget = argc == 5 ? parse_byte_size(argv[4], &why) : kDefaultMemoryBudget;
+        if (!budget) {
+            std::cerr << "monitor_bench week: BUDGET " << argv[4] << ": " << why << "\n";
+            return 2;
+        }
+        return week(argv[2], argc >= 4 ? std::stoull(argv[3]) : 604'800, static_cast<size_t>(*budget));
+    }
+    std::cerr << "usage: monitor_bench generate EVENTS OUT.ndjson OUT.spylog | ingest FILE | live CLIENTS EVENTS"
+                 " | week SESSION.ndjson [PROCESSES [BUDGET]]\n";
     return 2;
 }
