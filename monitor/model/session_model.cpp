@@ -769,7 +769,9 @@ size_t SessionModel::memory_bytes() const {
 void SessionModel::cap_in_flight(ProcessInfo& p) {
     while (p.in_flight.size() > kMaxInFlightPerProcess) {  // the oldest waits no more: unmatched
         auto oldest = p.in_flight.begin();
-        p.seqs.add_unfinished(oldest->first);  // not returned: not lost either, unless it returns
+        // As at the process's end (end_process): still running unless its thread went on.
+        auto t = p.threads.find(oldest->second.tid);
+        if (t == p.threads.end() || t->second.last_seq <= oldest->first) p.seqs.add_unfinished(oldest->first);
         p.in_flight_bytes -= std::min(p.in_flight_bytes, memory::heap(oldest->second.fn));
         p.in_flight.erase(oldest);
         ++counters_.unmatched_begins;
