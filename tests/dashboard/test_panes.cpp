@@ -215,3 +215,30 @@ TEST_CASE("statistics pane: errors in red, rows capped") {
     REQUIRE(errors);
     CHECK(errors->role == Role::Error);
 }
+
+TEST_CASE("processes pane and status line: exited processes folded past the memory budget are one last row") {
+    Dashboard d;
+    ModelOptions o;
+    o.memory_budget = kMinMemoryBudget;
+    d.model = SessionModel(o);
+    d.feed(Events::hello(7, 1'000'000, "/usr/bin/keeper"));  // running: never folded
+    d.feed(Events::establish(7, 1'000'100, 1, 70));
+    for (int64_t pid = 100; pid < 3100; ++pid) {
+        const int64_t ts = 2'000'000 + pid * 1000;
+        d.feed(Events::hello(pid, ts, "/usr/bin/opensc-tool"));
+        d.feed(Events::establish(pid, ts + 100, 1, pid));
+        d.feed(Events::bye(pid, ts + 200, 1));
+    }
+    const FoldedTotals& f = d.model.folded();
+    REQUIRE(f.processes > 0);
+    REQUIRE(d.model.process_by_pid(7));
+    Pane p = process_pane(d.now(), d.ui, 120, 8);
+    REQUIRE(p.rows.size() == 8);
+    const std::string last = p.rows.back().text();
+    CHECK(last.find(std::to_string(f.processes) + " exited folded") != std::string::npos);
+    CHECK(last.find(" " + std::to_string(f.stats.calls) + " ") != std::string::npos);
+    CHECK(last.find("into totals") != std::string::npos);
+    CHECK(display_width(last) == 120);
+    const std::string bar = top_bar(d.now(), d.ui, 200).text();
+    CHECK(bar.find("+" + std::to_string(f.processes) + " folded") != std::string::npos);
+}
