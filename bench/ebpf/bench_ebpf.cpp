@@ -181,6 +181,9 @@ bool file_has(const fs::path& p, const std::string& text) {
 }
 
 // A pcscspy-top running for one measurement.
+// --monitor-nice N: the monitor's --nice (empty: its default), to compare priorities.
+std::string g_monitor_nice;
+
 class Monitor {
 public:
     Monitor(const Paths& paths, const fs::path& work, bool attach, const std::string& dump = "") : work_(work) {
@@ -190,6 +193,7 @@ public:
         std::vector<std::string> args = {paths.top, "--text", "--summary", attach ? "--attach" : "--no-attach",
                                          "--socket", socket_};
         if (!dump.empty()) args.insert(args.end(), {"--dump", dump});
+        if (!g_monitor_nice.empty()) args.insert(args.end(), {"--nice", g_monitor_nice});
         err_ = work / "monitor.err";
         pid_ = spawn(args, clean_environment(), -1, -1, (work / "monitor.out").string(), err_.string());
         const std::string ready = attach ? "watching every program" : "listening on";
@@ -477,10 +481,11 @@ int main(int argc, char** argv) {
         else if (a == "--reader" && i + 1 < argc) reader = argv[++i];
         else if (a == "--costs-only") do_rates = false;
         else if (a == "--rates-only") do_costs = false;
+        else if (a == "--monitor-nice" && i + 1 < argc) g_monitor_nice = argv[++i];
         else {
             fprintf(stderr,
                     "usage: %s [--rounds N] [--budget-ms MS] [--processes N] [--seconds S] [--reader NAME]\n"
-                    "          [--costs-only | --rates-only]\n",
+                    "          [--costs-only | --rates-only] [--monitor-nice N]\n",
                     argv[0]);
             return 2;
         }

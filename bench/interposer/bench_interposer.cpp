@@ -131,6 +131,9 @@ private:
     std::atomic<bool> stop_{false};
 };
 
+// --monitor-nice N: the monitor's --nice (empty: its default), to compare priorities.
+std::string g_monitor_nice;
+
 // The real monitor, pcscspy-top --text --summary, on its own socket, as a user
 // runs it. At the end its dump tells the calls it showed and those lost.
 class Monitor {
@@ -139,8 +142,9 @@ public:
         fs::remove(dump);
         std::string top = PCSCSPY_BENCH_TOP, s = socket.string(), d = dump.string();
         std::vector<char*> argv = {top.data(), const_cast<char*>("--text"), const_cast<char*>("--summary"),
-                                   const_cast<char*>("--no-attach"), const_cast<char*>("--socket"), s.data(), const_cast<char*>("--dump"), d.data(),
-                                   nullptr};
+                                   const_cast<char*>("--no-attach"), const_cast<char*>("--socket"), s.data(), const_cast<char*>("--dump"), d.data()};
+        if (!g_monitor_nice.empty()) argv.insert(argv.end(), {const_cast<char*>("--nice"), g_monitor_nice.data()});
+        argv.push_back(nullptr);
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -405,8 +409,10 @@ int main(int argc, char** argv) {
         else if (a == "--budget-ms" && i + 1 < argc) budget_ms = std::max(10, atoi(argv[++i]));
         else if (a == "--reader" && i + 1 < argc) reader = argv[++i];
         else if (a == "--noop-only") noop_only = true;
+        else if (a == "--monitor-nice" && i + 1 < argc) g_monitor_nice = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only] [--monitor-nice N]\n",
+                    argv[0]);
             return 2;
         }
     }

@@ -43,7 +43,10 @@ for pid, exe in ((loop, "python3"), (opensc, "/usr/bin/opensc-tool"), (pkcs11, "
     hello = of(pid, "hello")
     assert len(hello) == 1, f"{exe}: {len(hello)} hellos"
     assert hello[0]["via"] == "ebpf", hello[0]
-    assert exe in hello[0]["exe"], hello[0]
+    # Named from /proc/PID/exe while it runs; a short-lived program (pcsc_scan -c)
+    # may have ended before the monitor got there (it runs niced, on a busy
+    # machine): then its exe is its argv[0] as the probe saw it (pcscspy-top(1), SYSTEM-WIDE CAPTURE).
+    assert exe in hello[0]["exe"] or hello[0]["exe"] == exe.rsplit("/", 1)[1], hello[0]
     assert hello[0]["argv"], hello[0]
     calls = of(pid, "call")
     assert calls, f"{exe}: no calls"
