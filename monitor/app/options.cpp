@@ -1,9 +1,9 @@
 #include "monitor/app/options.hpp"
 
 #include <charconv>
+#include <string_view>
 
 #include "monitor/io/byte_size.hpp"
-#include <string_view>
 
 namespace pcscspy {
 

@@ -22,14 +22,12 @@ run_monitor() {
     sh -c 'echo $$ > "$1/cmd.pid"; exec sleep 300' sh "$dir" >"$dir/out" 2>&1 &
   monitor=$!
   i=0
-  until [ -s "$dir/cmd.pid" ]; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "the command did not start: $(cat "$dir/out")"
+  # The priority is lowered once the command is launched, before text mode says
+  # "running": after that line it must be exactly the one expected.
+  until [ -s "$dir/cmd.pid" ] && grep -q "^pcscspy-top: running " "$dir/out" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 600 ] || fail "the command did not start: $(cat "$dir/out")"
     sleep 0.1
   done
-  # The priority is lowered once the command is launched: wait for it (a busy
-  # machine), and then it must be exactly the one expected.
-  i=0
-  until [ "$(niceness $monitor)" -ne "$base" ] || [ $i -ge 30 ]; do i=$((i + 1)); sleep 0.1; done
   got=$(niceness $monitor)
   [ "$got" -eq "$expected" ] || fail "pcscspy-top $*: niceness $got, expected $expected"
   cmd=$(niceness "$(cat "$dir/cmd.pid")")
