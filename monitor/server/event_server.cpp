@@ -26,6 +26,8 @@ constexpr size_t kReadChunk = 256 * 1024;
 constexpr int kReceiveBuffer = 4 * 1024 * 1024;
 // Rings are read in batches: every period while lines flow (a producer wakes
 // us early when its ring passes a quarter full), by a wake-up byte once asleep.
+// A ring is put to sleep only by a period that found nothing new: asleep, every
+// call of its process would cost a wake-up (a send, and a context switch here).
 constexpr long kRingPeriodNs = 10'000'000;
 // At most this much of one ring per round, so that one busy process cannot
 // starve the others (the round comes back at once while there is more).
@@ -208,6 +210,7 @@ bool EventServer::read_from(Connection& c) {
     if (c.ring && c.ring->claimed()) {
         // After the hello, a process whose ring we read only sends wake-up bytes.
         if (!data.empty()) c.awake = true;
+        counters_.wakeups += data.size();
         return true;
     }
     // Streamed lines: the same bytes as the ring's, which must not be read twice.
@@ -231,7 +234,7 @@ bool EventServer::read_ring(Connection& c, size_t budget) {
     return true;
 }
 
-void EventServer::drain_rings() {
+void EventServer::drain_rings(bool period_ended) {
     bool any_awake = false;
     for (auto& [fd, c] : conns_) {
         if (!c->awake || !c->ring || !c->ring->claimed() || !c->hello_done) continue;
@@ -242,6 +245,8 @@ void EventServer::drain_rings() {
             for (size_t left = c->ring->data_bytes(); left > kRingBudget && c->ring && read_ring(*c, kRingBudget);)
                 left -= ring_bytes_.size();
             any_awake = true;
+        } else if (c->ring && !period_ended) {
+            any_awake = true;  // read again at the end of the period
         } else if (c->ring && !c->ring->prepare_sleep()) {
             any_awake = true;  // lines came while it was about to sleep
         } else {
@@ -338,6 +343,7 @@ size_t EventServer::run_once(int timeout_ms) {
     epoll_event events[64];
     int n = epoll_wait(epoll_fd_, events, 64, timeout_ms);
     uint64_t before = counters_.lines;
+    bool period_ended = false;
     for (int i = 0; i < n; ++i) {
         int fd = events[i].data.fd;
         if (fd == socket_.fd()) {
@@ -347,6 +353,7 @@ size_t EventServer::run_once(int timeout_ms) {
         if (fd == timer_fd_) {
             uint64_t ticks;
             (void)!read(timer_fd_, &ticks, sizeof ticks);
+            period_ended = true;
             continue;
         }
         auto it = conns_.find(fd);
@@ -356,7 +363,7 @@ size_t EventServer::run_once(int timeout_ms) {
         if (!open || ((events[i].events & (EPOLLHUP | EPOLLERR)) && !(events[i].events & EPOLLIN)))
             close_connection(fd);
     }
-    drain_rings();
+    drain_rings(period_ended);
     return static_cast<size_t>(counters_.lines - before);
 }
 

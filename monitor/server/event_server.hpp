@@ -62,6 +62,7 @@ struct ServerCounters {
     uint64_t rings = 0;            // shared rings accepted
     uint64_t refused_rings = 0;    // descriptors refused (not a sealed memfd of our format, a second one, ...)
     uint64_t corrupt_rings = 0;    // rings whose positions stopped making sense
+    uint64_t wakeups = 0;          // wake-up bytes from processes whose ring we read (one per sleep of a ring)
     uint64_t byes_written = 0;     // byes written for processes that ended without one
     uint64_t refused_full = 0;     // connections refused: kMaxConnections open, or no descriptor left
     uint64_t closed_for_memory = 0;  // connections closed: their half line passed kMaxPartialBytes in all
@@ -120,7 +121,8 @@ private:
     bool over_partial_budget(const Connection& c);
     // Reads up to `budget` bytes of the ring; false when it had nothing.
     bool read_ring(Connection& c, size_t budget);
-    void drain_rings();
+    // period_ended: the ring period's timer fired (only then may an empty ring sleep).
+    void drain_rings(bool period_ended);
     void arm_timer(bool on);
     void write_missing_bye(Connection& c);
     void close_connection(int fd);

@@ -138,6 +138,22 @@ TEST_CASE("a monitor that never reads does not hold the program up and every dro
         CHECK_MESSAGE(p.find("has no") != std::string::npos, p);
 }
 
+TEST_CASE("a program calling steadily wakes the monitor when its ring falls asleep, not at every call") {
+    // The monitor reads a ring every period (10 ms) while lines come, and lets
+    // it sleep only when a whole period brought nothing. Calls 200 µs apart
+    // would otherwise each send a wake-up byte and cost the monitor a context
+    // switch: the price of tracing, on a 2-core machine, for pcscd's round trip.
+    Monitored m;
+    ChildResult r = m.run_host({"threads", "1", "2000"}, {{"PCSCDOUBLE", "delay_us=200"}});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "calls=2004 failures=0\n");
+    std::vector<json> events = m.events();
+    CHECK(of_type(events, "call").size() == 2004);
+    // A few sleeps are fair (the start, a program descheduled for a period on
+    // a busy machine); one per 20 calls would already be a wake-up per 4 ms.
+    CHECK(m.listener.wakeups() < 100);
+}
+
 TEST_CASE("with no monitor calls work and the program gets no thread nor descriptor nor output") {
     TempDir dir;
     ChildResult r = run(host_argv({"unmonitored"}), traced_env(dir / "nobody-listens"), kCleanEnv);

@@ -45,6 +45,8 @@ public:
     // Cheap (no copy): lines received so far, and bye events among them.
     size_t line_count();
     size_t bye_count();
+    // Wake-up bytes the traced processes sent (ServerCounters::wakeups).
+    uint64_t wakeups();
     std::vector<std::vector<std::string>> connections();
     std::vector<std::string> lines();  // all connections, in connection order
     // Polls `done` until true or timeout; returns its last value.
@@ -61,6 +63,7 @@ private:
     std::mutex mutex_;
     bool reading_ = true;
     size_t line_count_ = 0, bye_count_ = 0;
+    uint64_t wakeups_ = 0;
     bool stopping_ = false;
     struct Connection {
         std::vector<std::string> chunks;  // its lines, each with its '\n'
