@@ -35,6 +35,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A model keeping no calls (statistics only).
+ModelOptions statistics_only() {
+    ModelOptions o;
+    o.history = 0;
+    return o;
+}
+
+
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 std::vector<std::string> session_lines(uint64_t events, int processes, int readers) {
@@ -70,7 +78,7 @@ size_t scrape(uint16_t port) {
 // observer, a refresh after each batch (as MonitorSession::pump does; a batch
 // here is 64 lines, fewer than a busy pump reads, so refreshes are overcounted).
 double ingest(const std::vector<std::string>& lines, SessionMetrics* metrics) {
-    SessionModel model(ModelOptions{.history = 0});
+    SessionModel model(statistics_only());
     auto t0 = Clock::now();
     size_t n = 0;
     for (const std::string& l : lines) {
@@ -151,7 +159,7 @@ int main(int argc, char** argv) {
     SessionMetrics metrics(*registry, "bench");
     {
         std::vector<std::string> small = session_lines(200'000, 50, 10);
-        SessionModel model(ModelOptions{.history = 0});
+        SessionModel model(statistics_only());
         for (const std::string& l : small) {
             IngestResult r = model.ingest_line(l);
             if (r.call) metrics.on_call(model, *r.call);

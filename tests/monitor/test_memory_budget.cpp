@@ -153,7 +153,7 @@ TEST_CASE("a kept call whose process was folded still renders, with its pid and 
     const size_t first = m.process_by_pid(4242)->index;
     const uint64_t ordinal = m.calls().back().ordinal;
     int64_t pid = 5000;
-    while (m.process_at(first) && pid < 20000) ShortProcess(pid++, kStart + pid * 1000, false).feed(m);
+    for (; m.process_at(first) && pid < 20000; ++pid) ShortProcess(pid, kStart + pid * 1000, false).feed(m);
     REQUIRE(m.process_at(first) == nullptr);
     const CallRecord* c = m.call_at(ordinal);
     REQUIRE(c);  // still in the history: the history keeps more calls than the processes
