@@ -21,6 +21,7 @@ std::string_view to_string(EventErrorKind kind) {
         case EventErrorKind::UnknownType: return "unknown event type";
         case EventErrorKind::UnsupportedVersion: return "unsupported schema version";
         case EventErrorKind::TooDeep: return "nested too deep";
+        case EventErrorKind::OtherProcess: return "other process";
     }
     return "?";
 }

@@ -78,6 +78,7 @@ enum class EventErrorKind : uint8_t {
     UnknownType,         // "type" is not one of the five (ignored, counted)
     UnsupportedVersion,  // "v" is not 1
     TooDeep,             // arrays/objects nested deeper than kMaxEventNesting
+    OtherProcess,        // on a connection, the event of another process than its first event's
 };
 std::string_view to_string(EventErrorKind kind);
 

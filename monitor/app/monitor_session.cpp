@@ -152,7 +152,8 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     h.line = [this](ConnectionStats& from, std::string_view line) {
         // --pid: the peer's pid, as this monitor sees it.
         if (!options_.pids.empty() && !options_.pids.count(from.pid)) return true;
-        IngestResult r = apply_line(line);
+        // A connection speaks for the process of its first event (its hello).
+        IngestResult r = apply_line(line, from.event_pid);
         if (r.ok()) {
             from.event_pid = r.pid;
             from.owner = r.process;
@@ -215,9 +216,9 @@ void MonitorSession::watch(int fd) {
 
 // One event line of either source (a socket's or the system-wide capture's):
 // recorded, applied to the model, and its call's APDUs into the --pcap file.
-IngestResult MonitorSession::apply_line(std::string_view line) {
+IngestResult MonitorSession::apply_line(std::string_view line, int64_t connection_pid) {
     if (recorder_) recorder_->write_line(line);
-    IngestResult r = ingest_and_notify(model_, line, on_call_);
+    IngestResult r = ingest_and_notify(model_, line, on_call_, connection_pid);
     if (r.call && capture_) capture_->add(model_, *r.call);
     if (r.call && metrics_) metrics_->on_call(model_, *r.call);
     return r;

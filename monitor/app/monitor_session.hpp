@@ -106,7 +106,8 @@ private:
     void note_recording();
     void drain_recording();
     void reap_children();
-    IngestResult apply_line(std::string_view line);
+    // connection_pid: SessionModel::ingest_line's (0: not from a connection).
+    IngestResult apply_line(std::string_view line, int64_t connection_pid = 0);
     std::optional<StartFailure> start_system_capture();
     void watch(int fd);
 

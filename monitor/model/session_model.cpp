@@ -91,9 +91,10 @@ uint64_t lost_beyond_reported(const ProcessInfo& p) { return p.lost() - p.lost_e
 
 }  // namespace
 
-IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* event) {
+IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* event, int64_t connection_pid) {
     std::optional<EventErrorKind> err = read_event_facts(line, scratch_, nullptr, event);
     if (!err && !times_in_range(scratch_)) err = EventErrorKind::WrongType;
+    if (!err && connection_pid != 0 && scratch_.h.pid != connection_pid) err = EventErrorKind::OtherProcess;
     if (err) {
         count_bad_line(*err);
         IngestResult r;
@@ -104,9 +105,10 @@ IngestResult SessionModel::ingest_line(std::string_view line, nlohmann::json* ev
     return apply(scratch_, line);
 }
 
-IngestResult ingest_and_notify(SessionModel& model, std::string_view line, const CallSink& sink) {
+IngestResult ingest_and_notify(SessionModel& model, std::string_view line, const CallSink& sink,
+                               int64_t connection_pid) {
     nlohmann::json event;  // the arguments, parsed with the facts when the sink prints calls
-    IngestResult r = model.ingest_line(line, sink ? &event : nullptr);
+    IngestResult r = model.ingest_line(line, sink ? &event : nullptr, connection_pid);
     if (r.call && sink) sink(model, *r.call, &event);
     return r;
 }

@@ -45,7 +45,7 @@ inline constexpr size_t kDefaultHistory = 100'000;
 // 1 MiB lines would otherwise keep 100 GB. The oldest go first, whichever bound
 // is reached (the newest call is always kept).
 inline constexpr size_t kDefaultHistoryBytes = 256u << 20;
-inline constexpr size_t kEventErrorKinds = 7;  // EventErrorKind values
+inline constexpr size_t kEventErrorKinds = 8;  // EventErrorKind values
 
 // All the model may hold, history included (an estimate, see memory_estimate.hpp).
 // The history takes at most half of it (and at most history_bytes); past the
@@ -139,7 +139,11 @@ public:
     // Reads one line (without '\n') and applies it; the line is kept as the call's raw text.
     // With `event`, it also receives the JSON of the event's in, out and rv_name
     // members (what a view prints), parsed in the same pass.
-    IngestResult ingest_line(std::string_view line, nlohmann::json* event = nullptr);
+    // connection_pid (not 0): the line came on the connection of that process,
+    // which speaks for no other: an event of another pid is a bad line
+    // (EventErrorKind::OtherProcess), so that one peer cannot make processes
+    // that never end.
+    IngestResult ingest_line(std::string_view line, nlohmann::json* event = nullptr, int64_t connection_pid = 0);
     // Applies an event already read (raw: its line, kept for calls and dumps).
     IngestResult apply(const EventFacts& facts, std::string_view raw);
     // A line that could not be read as an event (counted).
@@ -323,6 +327,7 @@ using CallSink = std::function<void(const SessionModel&, const CallRecord&, nloh
 
 // Reads one line into the model and hands the call it added, if any, to `sink`,
 // its arguments parsed in the same pass (the live socket and replays alike).
-IngestResult ingest_and_notify(SessionModel& model, std::string_view line, const CallSink& sink);
+IngestResult ingest_and_notify(SessionModel& model, std::string_view line, const CallSink& sink,
+                               int64_t connection_pid = 0);
 
 }  // namespace pcscspy

@@ -229,12 +229,12 @@ def hostile(tag):
 
 
 def hostile_session():
+    """The lines of two processes, each for a connection of its own."""
     pid, other = PID, PID + 1
     reader = hostile("Reader")
     lines = [
         hello(pid, exe="/usr/bin/" + hostile("exe"), argv=[hostile("argv0"), hostile("argv1")], via=hostile("via"),
               backend=hostile("backend"), spy=hostile("spy")),
-        hello(other, exe="/usr/bin/" + hostile("other")),
         call(pid, 1, "SCardEstablishContext", {"dwScope": 2}, {"phContext": 100}),
         call(pid, 2, "SCardListReaders", {"hContext": 100, "mszGroups": None},
              {"mszReaders": [reader, hostile("Second")]}, ctx=100),
@@ -256,10 +256,11 @@ def hostile_session():
         event("begin", pid, seq=10, fn=hostile("beginFn")),
         event(hostile("type"), pid),
         event("lost", pid, count=3),
-        call(other, 1, "SCardEstablishContext", {"dwScope": 2}, {"phContext": 7}),
         bye(pid, 9),
     ]
-    return lines
+    other_lines = [hello(other, exe="/usr/bin/" + hostile("other")),
+                   call(other, 1, "SCardEstablishContext", {"dwScope": 2}, {"phContext": 7})]
+    return lines, other_lines
 
 
 # What must show, visibly escaped, somewhere in the output: the fields text
@@ -291,13 +292,16 @@ def case_every_peer_string_is_sanitised(top):
     m = TextMonitor(top, ["--text", "--check", "--record", record])
     try:
         m.wait_listening()
-        p = m.peer()
-        p.send(*hostile_session())
+        lines, other_lines = hostile_session()
+        p, q = m.peer(), m.peer()
+        p.send(*lines)
+        q.send(*other_lines)
         m.wait_output("unknownFn")
         status = m.stop()
         check(status == 0, f"exit status {status}: {m.err()}")
         check_no_control(m.raw_output(), "live --text --check")
         p.close()
+        q.close()
     finally:
         m.close()
     r = subprocess.run([top, "--replay", record, "--text", "--check"], capture_output=True, timeout=60)

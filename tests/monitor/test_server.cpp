@@ -433,6 +433,45 @@ TEST_CASE("pcscspy-top counts what a peer's seq numbers and bye prove missing: i
     CHECK(err.find("4 events were lost by the traced processes (4 of them not reported by them") != std::string::npos);
 }
 
+TEST_CASE("a connection speaks for one process: events of other pids are bad lines, not processes that never end") {
+    TempDir dir;
+    const std::string sock = dir / "s/socket", dump = dir / "dump.json";
+    pid_t top = fork();
+    if (top == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(PCSCSPY_TOP, "pcscspy-top", "--text", "--summary", "--no-attach", "--socket", sock.c_str(), "--dump",
+              dump.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && access(sock.c_str(), F_OK) != 0; ++i) usleep(50'000);
+    REQUIRE(access(sock.c_str(), F_OK) == 0);
+    // A peer that says hello as 7101, then invents 5,000 pids, one call each,
+    // and stays connected: before, each was a process running for ever.
+    int fd = connect_to(sock);
+    REQUIRE(fd >= 0);
+    std::string text = hello(7101) + call(7101, 1);
+    for (int pid = 20000; pid < 25000; ++pid) text += call(pid, 1);
+    text += call(7101, 2);
+    send_all(fd, text);
+    // Its last line read: the peer is still connected when the monitor ends.
+    usleep(500'000);
+    kill(top, SIGTERM);
+    int status = 0;
+    waitpid(top, &status, 0);
+    close(fd);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+
+    nlohmann::json d = nlohmann::json::parse(read_file(dump));
+    REQUIRE(d["processes"].size() == 1);
+    CHECK(d["processes"][0]["pid"] == 7101);
+    CHECK(d["processes"][0]["stats"]["calls"] == 2);
+    CHECK(d["counters"]["bad_lines"] == 5000);
+    CHECK(d["counters"]["bad_by_kind"]["other process"] == 5000);
+}
+
 TEST_CASE("closed connections are not kept for ever: the latest kKeptClosedConnections, the rest counted") {
     Harness h;
     const size_t clients = kKeptClosedConnections + 300;
