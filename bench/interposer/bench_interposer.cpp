@@ -4,6 +4,9 @@
 //     its FIFO (it then logs nothing) and with a reader draining ~/pcsc-spy,
 //   - libpcscspy-interposer.so with the real monitor running
 //     (pcscspy-top --text --summary on a socket of its own) and with no monitor,
+//   - the same with only the monitor's transport (its EventServer reading the
+//     rings, lines counted, no parsing, no model): what the transport costs,
+//     apart from the monitor's work on each event,
 // on a no-op backend (a library answering instantly) and on the real pcscd.
 // Each configuration runs in a fresh worker process (this program with
 // --worker); the figures are medians of repetitions. Prints the table and the
@@ -24,6 +27,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <string>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -33,6 +37,8 @@
 #include <vector>
 
 #include <winscard.h>
+
+#include "monitor/server/event_server.hpp"
 
 extern char** environ;
 namespace fs = std::filesystem;
@@ -131,6 +137,41 @@ private:
     std::atomic<bool> stop_{false};
 };
 
+// The monitor's transport alone: its EventServer on a socket, in a thread of
+// this process, reading the rings as pcscspy-top does, counting lines.
+class RingReader {
+public:
+    explicit RingReader(const fs::path& socket) {
+        pcscspy::ListeningSocket::Result l = pcscspy::ListeningSocket::open(socket.string());
+        if (!l.socket) return;
+        pcscspy::EventServer::Handlers h;
+        h.line = [this](pcscspy::ConnectionStats&, std::string_view) {
+            lines_.fetch_add(1, std::memory_order_relaxed);
+            return true;
+        };
+        server_ = std::make_unique<pcscspy::EventServer>(std::move(*l.socket), std::move(h));
+        thread_ = std::thread([this] {
+            while (!stop_) {
+                pollfd p{server_->fd(), POLLIN, 0};
+                if (poll(&p, 1, 50) <= 0) continue;
+                // As pcscspy-top does: what is ready now, boundedly.
+                for (int round = 0; round < 64 && server_->run_once(0) > 0; ++round) {}
+            }
+        });
+    }
+    bool ok() const { return server_ != nullptr; }
+    ~RingReader() {
+        stop_ = true;
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::unique_ptr<pcscspy::EventServer> server_;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<long> lines_{0};
+};
+
 // --monitor-nice N: the monitor's --nice (empty: its default), to compare priorities.
 std::string g_monitor_nice;
 
@@ -184,7 +225,7 @@ private:
     pid_t pid_ = -1;
 };
 
-enum class Setup { Bare, SpyNoReader, SpyReader, Ours, OursNoMonitor };
+enum class Setup { Bare, SpyNoReader, SpyReader, Ours, OursNoMonitor, OursRingReader };
 struct Config {
     Setup setup;
     const char* name;
@@ -195,6 +236,7 @@ const Config kConfigs[] = {
     {Setup::SpyReader, "pcsc-lite spy, FIFO drained"},
     {Setup::Ours, "pcscspy interposer, pcscspy-top running"},
     {Setup::OursNoMonitor, "pcscspy interposer, no monitor"},
+    {Setup::OursRingReader, "pcscspy interposer, ring reader only"},
 };
 
 struct Backend {
@@ -241,6 +283,7 @@ Result run_worker(const Backend& b, const Config& c, const fs::path& work, int b
     env.push_back("HOME=" + home.string());
     std::unique_ptr<Drain> drain;
     std::unique_ptr<Monitor> monitor;
+    std::unique_ptr<RingReader> ring_reader;
     switch (c.setup) {
         case Setup::Bare: break;
         case Setup::SpyNoReader: env.push_back("LD_PRELOAD=" PCSCSPY_BENCH_PCSC_SPY); break;
@@ -254,6 +297,16 @@ Result run_worker(const Backend& b, const Config& c, const fs::path& work, int b
                 Result failed;
                 failed.note = "cannot start pcscspy-top";
                 return failed;
+            }
+            [[fallthrough]];
+        case Setup::OursRingReader:
+            if (c.setup == Setup::OursRingReader) {
+                ring_reader = std::make_unique<RingReader>(sockdir / "socket");
+                if (!ring_reader->ok()) {
+                    Result failed;
+                    failed.note = "cannot listen on the socket";
+                    return failed;
+                }
             }
             [[fallthrough]];
         case Setup::OursNoMonitor:
@@ -383,21 +436,50 @@ int orchestrate(int budget_ms, int rounds, const std::string& reader, bool noop_
                 printf("      (its spy with no FIFO reader, which logs nothing, adds %.0f ns)\n", m[1] - m[0]);
             printf("    without a monitor:   %8.0f ns added    target <= 100 ns    ratio %6.2f  %s\n", idle, idle / 100,
                    verdict(idle <= 100));
+            if (m[5] >= 0)
+                printf("    transport alone:     %8.0f ns added    (the rings read, no parsing, no model)\n", m[5] - m[0]);
         } else {
             // The round trip as a user sees it: the monitor's work competes
             // with pcscd's for the CPU.
             printf("    with pcscspy-top:    %+7.1f %% of the round trip  target <= +3 %%  %s\n", 100 * ours / m[0],
                    verdict(ours <= 0.03 * m[0]));
             printf("    without a monitor:   %+7.1f %% of the round trip\n", 100 * idle / m[0]);
+            if (m[5] >= 0)
+                printf("    transport alone:     %+7.1f %% of the round trip (the rings read, no parsing, no model)\n",
+                       100 * (m[5] - m[0]) / m[0]);
             printf("    pcsc-lite's spy:     %+7.1f %% of the round trip (FIFO drained)\n", 100 * spy / m[0]);
         }
     }
     return 0;
 }
 
+// What the machine charges for the first write to a page of shared memory, as
+// a traced process's ring takes it (a memfd of 16 MiB mapped shared): part of
+// the cost of a process's first pass through its ring.
+int page_cost() {
+    const size_t bytes = size_t{16} << 20, page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    int fd = memfd_create("bench-pages", MFD_CLOEXEC);
+    void* p = fd >= 0 && ftruncate(fd, static_cast<off_t>(bytes)) == 0
+                  ? mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                  : MAP_FAILED;
+    if (p == MAP_FAILED) return 1;
+    auto* data = static_cast<volatile char*>(p);
+    auto pass = [&] {
+        const auto t0 = Clock::now();
+        for (size_t at = 0; at < bytes; at += page) data[at] = 1;
+        return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / static_cast<double>(bytes / page);
+    };
+    const double first = pass(), second = pass();
+    printf("shared memory, per %zu-byte page: first write %.2f us, second write %.3f us\n", page, first, second);
+    munmap(p, bytes);
+    close(fd);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 2 && !strcmp(argv[1], "--page-cost")) return page_cost();
     if (argc == 8 && !strcmp(argv[1], "--worker"))
         return worker(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]));
     int budget_ms = 300, rounds = 7;
@@ -411,8 +493,10 @@ int main(int argc, char** argv) {
         else if (a == "--noop-only") noop_only = true;
         else if (a == "--monitor-nice" && i + 1 < argc) g_monitor_nice = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only] [--monitor-nice N]\n",
-                    argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only] [--monitor-nice N]\n"
+                    "       %s --page-cost\n",
+                    argv[0], argv[0]);
             return 2;
         }
     }
