@@ -217,8 +217,9 @@ def case_search(d):
     d.wait_text("/_")
     d.type("GET CHALLENGE")
     d.keys("Enter")
-    s = d.wait_text("/GET CHALLENGE (")
-    expect(re.search(r"\d+ calls match \"GET CHALLENGE\"", s) is not None, "matches counted", s)
+    # The title and the bottom line's message may come in two screen updates.
+    d.wait_text("/GET CHALLENGE (")
+    d.wait_for(lambda s: re.search(r"\d+ calls match \"GET CHALLENGE\"", s), "matches counted")
     d.keys("/")
     d.type("00 20 00 00")  # VERIFY, by its header bytes (its PIN is masked)
     d.keys("Enter")
