@@ -1,7 +1,7 @@
 // The bounded buffer between the calling threads (producers, each appending whole
 // lines) and the consumer: the monitor, which maps it (shared memory, see
-// protocol/shared_ring.hpp), or, for a listener that does not, this process's
-// flusher thread streaming it to the socket.
+// protocol/shared_ring.hpp), or this process's flusher thread streaming it to
+// the socket (asked by the monitor, or for a listener that does not answer).
 //
 // Each connection gets a fresh ring: a sealed memfd mapped here and passed to
 // the monitor with the hello. What is written stays readable by the monitor
@@ -46,8 +46,8 @@ public:
     Append append(const char* line, size_t n, Kind kind, uint64_t seq, LostLineFn lost_line);
 
     ring::Consumer consumer();
-    // Undecided -> stream (the listener did not claim the ring). True if the
-    // ring is (now) streamed by this process.
+    // Undecided -> stream (the listener did not answer for the ring). True if
+    // the ring is (now) streamed by this process (asked by the monitor, or so).
     bool claim_stream();
 
     // Stream mode, the flusher: the contiguous bytes ready from the read position.

@@ -17,7 +17,7 @@ namespace pcscspy::interposer {
 inline constexpr size_t kRingBytes = size_t{16} << 20;
 // The consumer is woken early when the ring fills past this fraction.
 inline constexpr size_t kRingWakeThreshold = kRingBytes / 4;
-// A listener that has not claimed the ring this long after the hello gets the
+// A listener that has not answered for the ring this long after the hello gets the
 // lines on the socket instead (a monitor claims it as soon as it reads the
 // hello; a plain listener such as socat never does).
 inline constexpr int64_t kClaimWaitNs = 250'000'000;

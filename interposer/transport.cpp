@@ -149,7 +149,7 @@ void wake_monitor() {
     pthread_mutex_unlock(&g_sending);
 }
 
-// Reads what the monitor sent (its claim, nothing else is expected). False
+// Reads what the monitor sent (its answer for the ring, nothing else is expected). False
 // when it closed the connection.
 bool monitor_still_there(int fd) {
     char buf[64];
@@ -196,11 +196,13 @@ void stream_ring(int fd, int64_t& last_activity) {
     }
 }
 
-// The flusher: decides who consumes the ring (the monitor claims it within
-// kClaimWaitNs of the hello, else this process streams it), streams it in
-// stream mode, and notices a monitor that went away in both modes.
+// The flusher: learns who consumes the ring (the monitor answers within
+// kClaimWaitNs of the hello: it claims the ring or asks for the stream; without
+// an answer this process streams it), streams it in stream mode, and notices a
+// monitor that went away in both modes.
 void* flusher_main(void*) {
     int64_t last_activity = monotonic_ns();
+    int told = -1;  // the connection whose consumer the debug log has told
     for (;;) {
         const int fd = g_fd.load(std::memory_order_acquire);
         if (fd < 0) {
@@ -209,12 +211,17 @@ void* flusher_main(void*) {
             if (g_fd.load(std::memory_order_acquire) < 0) wait_flusher(seen, 1'000'000'000);
             continue;
         }
-        switch (g_ring.consumer()) {
+        const ring::Consumer consumer = g_ring.consumer();
+        if (consumer != ring::kUndecided && told != fd) {
+            told = fd;
+            debug_log(consumer == ring::kStream ? "streaming to the socket" : "the monitor reads the ring");
+        }
+        switch (consumer) {
             case ring::kStream: stream_ring(fd, last_activity); break;
             case ring::kUndecided: {
                 const int64_t left = g_connected_ns.load(std::memory_order_relaxed) + kClaimWaitNs - monotonic_ns();
                 if (left <= 0) {
-                    if (g_ring.claim_stream()) debug_log("the listener did not map the ring: streaming to the socket");
+                    if (g_ring.claim_stream()) debug_log("the listener did not answer for the ring: streaming to the socket");
                     last_activity = monotonic_ns();
                     break;
                 }
@@ -382,8 +389,10 @@ void transport_shutdown(uint64_t calls) {
     size_t n = encode_bye(line, sizeof line, header_now(), calls, g_ring.total_lost());
     if (n) transport_emit(line, n, LineKind::Other, 0);
     g_transport_connected.store(false, std::memory_order_release);
-    // A monitor reads the ring after we are gone: nothing to wait for. A
-    // listener that has not claimed it by now gets the stream.
+    // A monitor that claimed the ring reads it after we are gone: nothing to
+    // wait for. A stream (asked for, or to a listener that did not answer)
+    // gets what is left from here; pcscspy-top would also read it from the
+    // ring after we are gone, but another listener would not.
     if (!g_ring.claim_stream()) return;
     // Drain from here rather than wait for the flusher: in a short-lived
     // program on a busy machine it may not even have been scheduled yet.

@@ -6,11 +6,13 @@
 // neither it nor the socket a symlink; listener's SO_PEERCRED our uid or root).
 // On success the first line is hello, sent with a new shared ring (a sealed
 // memfd, SCM_RIGHTS) into which the calls' lines are then written. The monitor
-// claims the ring and reads it without a system call per event, also after
-// this process has ended; a listener that does not claim it within
-// kClaimWaitNs gets the lines streamed to the socket by a flusher thread
-// (started on the first connection, never at load). Producers never make a
-// system call except to wake a sleeping consumer.
+// answers for the ring: it asks for the stream (pcscspy-top), which a flusher
+// thread (started on the first connection, never at load) sends to the socket
+// in batches, or it claims the ring and reads it without a system call per
+// event. Either way it keeps the ring and reads what is left in it after this
+// process has ended. A listener that does not answer within kClaimWaitNs gets
+// the stream. Producers never make a system call except to wake a sleeping
+// consumer.
 #pragma once
 
 #include <atomic>

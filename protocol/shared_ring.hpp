@@ -28,7 +28,8 @@ inline constexpr size_t kMaxDataBytes = size_t{64} << 20;
 enum Consumer : uint32_t {
     kUndecided = 0,
     kMonitor = 1,  // the monitor reads the ring itself (and drains it after the process ends)
-    kStream = 2,   // the process streams the ring to the socket (a listener that did not claim it)
+    kStream = 2,   // the process streams the ring to the socket (asked by the monitor, which still drains
+                   // the ring after the process ends; or a listener that did not answer)
 };
 
 struct alignas(64) Header {
@@ -50,7 +51,7 @@ static_assert(sizeof(Header) <= kHeaderBytes);
 static_assert(std::atomic<uint64_t>::is_always_lock_free && std::atomic<uint32_t>::is_always_lock_free,
               "the header is shared between processes: its atomics must be lock-free");
 
-// The byte the monitor sends back when it has claimed the ring; the producer's
+// The byte the monitor sends back when it has decided the consumer; the producer's
 // wake-up byte is the same.
 inline constexpr char kSignalByte = '\n';
 

@@ -137,6 +137,11 @@ private:
     std::atomic<bool> stop_{false};
 };
 
+// --monitor-nice N: the monitor's --nice (empty: its default), to compare priorities.
+std::string g_monitor_nice;
+// --read-rings: the monitor (and the ring reader) read the rings rather than ask for the stream.
+bool g_read_rings = false;
+
 // The monitor's transport alone: its EventServer on a socket, in a thread of
 // this process, reading the rings as pcscspy-top does, counting lines.
 class RingReader {
@@ -149,7 +154,9 @@ public:
             lines_.fetch_add(1, std::memory_order_relaxed);
             return true;
         };
-        server_ = std::make_unique<pcscspy::EventServer>(std::move(*l.socket), std::move(h));
+        server_ = std::make_unique<pcscspy::EventServer>(
+            std::move(*l.socket), std::move(h), pcscspy::kMaxLineLength,
+            g_read_rings ? pcscspy::EventServer::RingUse::Read : pcscspy::EventServer::RingUse::Stream);
         thread_ = std::thread([this] {
             while (!stop_) {
                 pollfd p{server_->fd(), POLLIN, 0};
@@ -172,8 +179,6 @@ private:
     std::atomic<long> lines_{0};
 };
 
-// --monitor-nice N: the monitor's --nice (empty: its default), to compare priorities.
-std::string g_monitor_nice;
 
 // The real monitor, pcscspy-top --text --summary, on its own socket, as a user
 // runs it. At the end its dump tells the calls it showed and those lost.
@@ -185,6 +190,7 @@ public:
         std::vector<char*> argv = {top.data(), const_cast<char*>("--text"), const_cast<char*>("--summary"),
                                    const_cast<char*>("--no-attach"), const_cast<char*>("--socket"), s.data(), const_cast<char*>("--dump"), d.data()};
         if (!g_monitor_nice.empty()) argv.insert(argv.end(), {const_cast<char*>("--nice"), g_monitor_nice.data()});
+        if (g_read_rings) argv.push_back(const_cast<char*>("--read-rings"));
         argv.push_back(nullptr);
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
@@ -492,9 +498,10 @@ int main(int argc, char** argv) {
         else if (a == "--reader" && i + 1 < argc) reader = argv[++i];
         else if (a == "--noop-only") noop_only = true;
         else if (a == "--monitor-nice" && i + 1 < argc) g_monitor_nice = argv[++i];
+        else if (a == "--read-rings") g_read_rings = true;
         else {
             fprintf(stderr,
-                    "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only] [--monitor-nice N]\n"
+                    "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only] [--monitor-nice N] [--read-rings]\n"
                     "       %s --page-cost\n",
                     argv[0], argv[0]);
             return 2;

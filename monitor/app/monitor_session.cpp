@@ -171,7 +171,9 @@ std::optional<StartFailure> MonitorSession::start(CallSink on_call) {
     h.closed = [this](const ConnectionStats& c) {
         model_.connection_closed(c.owner, c.closed_us);
     };
-    server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
+    server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h), kMaxLineLength,
+                                            options_.read_rings ? EventServer::RingUse::Read
+                                                                : EventServer::RingUse::Stream);
     watch(server_->fd());
     if (auto failure = start_system_capture()) return failure;
 #ifdef PCSCSPY_HAVE_EBPF

@@ -31,6 +31,7 @@ constexpr FlagOption kFlagOptions[] = {
     {"--help", &Options::help},           {"-h", &Options::help},             {"--version", &Options::version},
     {"--headless", &Options::headless},
     {"--no-reader-watch", &Options::no_reader_watch},
+    {"--read-rings", &Options::read_rings},
 };
 
 // "12,345": positive process ids, added to `pids`.
@@ -233,6 +234,9 @@ std::string usage_text() {
            "  --nice N            run the monitor's own work N nicer than it was started,\n"
            "                      yielding to the programs it watches (default " +
            std::to_string(kDefaultNice) + "; 0: not)\n"
+           "  --read-rings        read traced programs' shared rings rather than have them\n"
+           "                      stream their events: fewer events lost when a program\n"
+           "                      calls faster than the monitor reads, dearer for its calls\n"
            "  --headless          no screen, no text: collect until SIGTERM/SIGINT (a service)\n"
            "  --metrics [ADDR:]PORT\n"
            "                      Prometheus endpoint /metrics (default address 127.0.0.1;\n"

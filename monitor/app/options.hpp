@@ -39,6 +39,7 @@ struct Options {
     bool diffable = false;              // --diffable
     bool show_secrets = false;          // --show-secrets
     bool no_reader_watch = false;       // --no-reader-watch: the dashboard does not watch readers itself
+    bool read_rings = false;            // --read-rings: read traced programs' rings rather than their streams
     size_t history = kDefaultHistory;   // --history N
     size_t history_bytes = kDefaultHistoryBytes;  // --history-bytes SIZE
     size_t memory_budget = kDefaultMemoryBudget;  // --memory-budget SIZE

@@ -47,8 +47,12 @@ struct EventServer::Connection {
     bool ring_bytes_pending = false;  // the last round stopped at its budget
 };
 
-EventServer::EventServer(ListeningSocket socket, Handlers handlers, size_t max_line)
-    : socket_(std::move(socket)), handlers_(std::move(handlers)), max_line_(max_line), buffer_(kReadChunk) {
+EventServer::EventServer(ListeningSocket socket, Handlers handlers, size_t max_line, RingUse ring_use)
+    : socket_(std::move(socket)),
+      handlers_(std::move(handlers)),
+      max_line_(max_line),
+      ring_use_(ring_use),
+      buffer_(kReadChunk) {
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -147,9 +151,9 @@ void EventServer::take_descriptors(Connection& c, msghdr& msg) {
             ++counters_.rings;
             s.ring = true;
             c.ring = std::move(o.reader);
-            if (c.ring->claim()) {
-                s.ring_claimed = true;
-                // Tells the process (its flusher waits for this) not to stream.
+            if (ring_use_ == RingUse::Read ? c.ring->claim() : c.ring->ask_stream()) {
+                s.ring_claimed = c.ring->claimed();
+                // Tells the process (its flusher waits for this) how we take its lines.
                 (void)!send(c.fd, &ring::kSignalByte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
             }
         }
@@ -196,6 +200,7 @@ bool EventServer::read_from(Connection& c) {
     if (n < 0) return errno == EAGAIN || errno == EINTR;
     if (msg.msg_controllen > 0) take_descriptors(c, msg);
     if (n == 0) return false;
+    ++counters_.socket_reads;
     ConnectionStats& s = c.stats;
     s.bytes += static_cast<uint64_t>(n);
     std::string_view data(buffer_.data(), static_cast<size_t>(n));

@@ -5,13 +5,16 @@
 // problems are counted on it and in total.
 //
 // A connection's first line, hello, comes with the process's shared ring
-// (SharedRingReader): the server claims it and reads the lines from it, in
-// batches (a timer while lines flow, a wake-up byte on the socket once it
-// sleeps), and drains what is left after the connection closes, so that what a
-// process wrote before it ended, however it ended, is read. A process whose
-// ring was not claimed in time streams its lines on the socket; the ring then
-// still gives what the socket did not carry. A process that ended without a
-// bye gets one written on its behalf from the ring's counters ("by":"monitor").
+// (SharedRingReader), which the server keeps mapped: after the connection
+// closes it reads from it what the process wrote and nobody read, so that what
+// a process wrote before it ended, however it ended, is read. While the process
+// runs, the server either asks it to stream its lines on the socket (RingUse::
+// Stream, pcscspy-top's default: on a 2-core machine it costs pcscd's round trip
+// less, bench/interposer) or claims the ring and reads the lines
+// from it (RingUse::Read: in batches, a timer while lines flow, a wake-up byte
+// on the socket once it sleeps). A process whose ring nobody answered for in
+// time streams too. A process that ended without a bye gets one written on its
+// behalf from the ring's counters ("by":"monitor").
 #pragma once
 
 #include <sys/socket.h>
@@ -63,6 +66,7 @@ struct ServerCounters {
     uint64_t refused_rings = 0;    // descriptors refused (not a sealed memfd of our format, a second one, ...)
     uint64_t corrupt_rings = 0;    // rings whose positions stopped making sense
     uint64_t wakeups = 0;          // wake-up bytes from processes whose ring we read (one per sleep of a ring)
+    uint64_t socket_reads = 0;     // reads of a connection's socket that brought bytes
     uint64_t byes_written = 0;     // byes written for processes that ended without one
     uint64_t refused_full = 0;     // connections refused: kMaxConnections open, or no descriptor left
     uint64_t closed_for_memory = 0;  // connections closed: their half line passed kMaxPartialBytes in all
@@ -91,7 +95,11 @@ public:
         ConnectionHandler truncated;  // optional: closed with half a line
     };
 
-    EventServer(ListeningSocket socket, Handlers handlers, size_t max_line = kMaxLineLength);
+    // How the server takes a process's lines while it runs (see above).
+    enum class RingUse : uint8_t { Stream, Read };
+
+    EventServer(ListeningSocket socket, Handlers handlers, size_t max_line = kMaxLineLength,
+                RingUse ring_use = RingUse::Stream);
     ~EventServer();
     EventServer(const EventServer&) = delete;
     EventServer& operator=(const EventServer&) = delete;
@@ -130,6 +138,7 @@ private:
     ListeningSocket socket_;
     Handlers handlers_;
     size_t max_line_;
+    RingUse ring_use_;
     int epoll_fd_ = -1;
     int timer_fd_ = -1;  // ring polling period while rings are awake
     // Kept open to be given up when accept finds no descriptor left: the peer

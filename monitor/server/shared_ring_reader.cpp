@@ -60,6 +60,11 @@ bool SharedRingReader::claim() {
     return claimed_;
 }
 
+bool SharedRingReader::ask_stream() {
+    uint32_t expected = ring::kUndecided;
+    return header_->consumer.compare_exchange_strong(expected, ring::kStream) || expected == ring::kStream;
+}
+
 SharedRingReader::Read SharedRingReader::read(std::string& out, size_t max) {
     if (corrupt_) return Read::Corrupt;
     const uint64_t head = header_->head.load(std::memory_order_acquire);

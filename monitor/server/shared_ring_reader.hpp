@@ -31,6 +31,10 @@ public:
     // position of the bytes the socket delivered (advance()).
     bool claim();
     bool claimed() const { return claimed_; }
+    // Asks the process to stream its lines on the socket (the reader then
+    // serves the final drain, as when a claim fails). False when the process
+    // decided otherwise (a peer that wrote something else in the header).
+    bool ask_stream();
 
     enum class Read : uint8_t { Data, Empty, Corrupt };
     // Appends up to `max` bytes from the consumption position to `out` and

@@ -25,7 +25,7 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-TestListener::TestListener(std::string socket_path, LineCallback callback)
+TestListener::TestListener(std::string socket_path, LineCallback callback, EventServer::RingUse ring_use)
     : path_(std::move(socket_path)), callback_(std::move(callback)) {
     ListeningSocket::Result listening = ListeningSocket::open(path_);
     if (!listening.socket) throw std::runtime_error("cannot listen on " + path_ + ": " + listening.error);
@@ -62,7 +62,7 @@ TestListener::TestListener(std::string socket_path, LineCallback callback)
         }
         return true;
     };
-    server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h));
+    server_ = std::make_unique<EventServer>(std::move(*listening.socket), std::move(h), kMaxLineLength, ring_use);
     if (pipe2(wake_, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     thread_ = std::thread([this] { run(); });
 }
@@ -101,6 +101,11 @@ size_t TestListener::connection_count() {
 size_t TestListener::line_count() {
     std::lock_guard lock(mutex_);
     return line_count_;
+}
+
+uint64_t TestListener::socket_reads() {
+    std::lock_guard lock(mutex_);
+    return socket_reads_;
 }
 
 size_t TestListener::bye_count() {
@@ -160,6 +165,7 @@ void TestListener::run() {
         for (int round = 0; round < 64 && server_->run_once(0) > 0; ++round) {}
         std::lock_guard lock(mutex_);
         wakeups_ = server_->counters().wakeups;
+        socket_reads_ = server_->counters().socket_reads;
         if (connections_.size() < server_->counters().accepted) connections_.resize(server_->counters().accepted);
     }
 }

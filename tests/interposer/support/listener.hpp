@@ -34,7 +34,9 @@ public:
     // Called for every complete line (without '\n') instead of storing it.
     using LineCallback = std::function<void(size_t connection, const std::string& line)>;
 
-    explicit TestListener(std::string socket_path, LineCallback callback = {});
+    // ring_use: how the server takes the lines of a running process (pcscspy-top's way by default).
+    explicit TestListener(std::string socket_path, LineCallback callback = {},
+                          EventServer::RingUse ring_use = EventServer::RingUse::Stream);
     ~TestListener();
 
     void set_reading(bool reading);
@@ -47,6 +49,8 @@ public:
     size_t bye_count();
     // Wake-up bytes the traced processes sent (ServerCounters::wakeups).
     uint64_t wakeups();
+    // Reads of a socket that brought bytes (ServerCounters::socket_reads).
+    uint64_t socket_reads();
     std::vector<std::vector<std::string>> connections();
     std::vector<std::string> lines();  // all connections, in connection order
     // Polls `done` until true or timeout; returns its last value.
@@ -63,7 +67,7 @@ private:
     std::mutex mutex_;
     bool reading_ = true;
     size_t line_count_ = 0, bye_count_ = 0;
-    uint64_t wakeups_ = 0;
+    uint64_t wakeups_ = 0, socket_reads_ = 0;
     bool stopping_ = false;
     struct Connection {
         std::vector<std::string> chunks;  // its lines, each with its '\n'
