@@ -47,7 +47,8 @@ public:
 
     ring::Consumer consumer();
     // Undecided -> stream (the listener did not answer for the ring). True if
-    // the ring is (now) streamed by this process (asked by the monitor, or so).
+    // the ring is (now) streamed by this process (the monitor asked for it, or
+    // nobody answered).
     bool claim_stream();
 
     // Stream mode, the flusher: the contiguous bytes ready from the read position.
