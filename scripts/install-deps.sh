@@ -20,6 +20,7 @@ BUILD="
   prometheus-cpp-dev
   libncurses-dev
   nlohmann-json3-dev
+  libsimdjson-dev
 "
 DEMO="$BUILD
   pcscd vsmartcard-vpcd vsmartcard-vpicc python3 python3-pycryptodome

@@ -80,4 +80,12 @@ void facts_from_event(const Event& event, EventFacts& out);
 std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message = nullptr,
                                               nlohmann::json* dom = nullptr);
 
+// Lines read_event_facts has lexed on the calling thread, by lexer: simdjson
+// first, nlohmann for what simdjson left to it (see fast_event_reader.cpp).
+struct LineLexerCounts {
+    uint64_t simdjson = 0;
+    uint64_t nlohmann = 0;
+};
+LineLexerCounts line_lexer_counts();
+
 }  // namespace pcscspy

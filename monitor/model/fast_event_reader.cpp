@@ -1,11 +1,11 @@
 // read_event_facts: the model's line reader on the live path. protocol's
 // decode_event builds a nlohmann DOM of every line (every argument, every
 // string), which measured ~270 000 lines/s on the benchmark session, below the
-// monitor's target. This reader uses nlohmann's SAX interface instead and keeps
-// only what EventFacts needs, for the two event types that make the stream:
-// begin and call. It accepts a line only when it is sure the line is a valid
-// event; anything else goes to the reference path, so both always agree
-// (tests/monitor/test_event_facts.cpp checks it line by line):
+// monitor's target. This reader keeps only what EventFacts needs, for the two
+// event types that make the stream: begin and call, from SAX events. It accepts
+// a line only when it is sure the line is a valid event; anything else goes to
+// the reference path, so both always agree (tests/monitor/test_event_facts.cpp
+// checks it line by line):
 // - hello, bye and lost (a few per process), and unknown types;
 // - a field of the type before "type" itself (producers write "v" and "type" first);
 // - a missing or mistyped field, a repeated member, malformed JSON;
@@ -13,8 +13,19 @@
 // - a line nested deeper than kMaxEventNesting (the reference refuses it
 //   before building any tree of it).
 // Its key table is protocol/event_format.def's.
+//
+// The SAX events come from simdjson (Debian libsimdjson-dev): nlohmann's lexer,
+// one character at a time, was half of the monitor's CPU time on a steady stream
+// and measured 1.4 us a line against 0.2 us for simdjson's parse and the walk
+// below (bench: monitor/model's reader on tests/data/traces). simdjson validates
+// the whole line (UTF-8, escapes, control characters, structure) before anything
+// is replayed; a line it refuses, or one holding a number that is not an integer
+// (nlohmann may read 1e3 or -0.0 otherwise; events never hold one), is lexed by
+// nlohmann as before, so that the outcome never depends on which lexer ran.
 #include <algorithm>
 #include <cstring>
+
+#include <simdjson.h>
 
 #include "monitor/model/event_facts.hpp"
 
@@ -543,26 +554,115 @@ std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, 
     return std::nullopt;
 }
 
-}  // namespace
+// simdjson's side: a parser kept from line to line (its buffers grow to the
+// longest line and stay), a padded copy of the line (simdjson reads up to
+// SIMDJSON_PADDING bytes past the end), and the strings handed to the handlers.
+struct SimdLexer {
+    // Past this, nlohmann lexes (rare: a call with a big buffer), so that the
+    // parser's buffers stay small.
+    static constexpr size_t kMaxLine = 256 * 1024;
 
-std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message,
-                                              nlohmann::json* dom) {
+    // The depth bounds the replay's recursion; without its buffers (no memory)
+    // every line goes to nlohmann.
+    SimdLexer() : ready(parser.allocate(4096, kMaxEventNesting + 2) == simdjson::SUCCESS) {}
+
+    simdjson::dom::parser parser;
+    bool ready;
+    std::string padded, text, key;
+    LineLexerCounts counts;
+};
+
+SimdLexer& simd_lexer() {
+    thread_local SimdLexer lexer;  // the monitor reads lines on one thread; tests on others
+    return lexer;
+}
+
+enum class Lexed : uint8_t {
+    Done,      // the whole line went through the handler
+    Stopped,   // the handler stopped it (or the lexer found it malformed)
+    Declined,  // simdjson did not take it: nlohmann lexes it, for fresh handlers
+};
+
+// Replays a parsed value as the SAX events nlohmann's parser would give for its
+// text (a non-negative integer is "unsigned" there). Depth is the parser's,
+// at most kMaxEventNesting + 2.
+template <class Handler>
+Lexed replay(simdjson::dom::element e, Handler& h, SimdLexer& s) {
+    using Type = simdjson::dom::element_type;
+    auto step = [](bool go) { return go ? Lexed::Done : Lexed::Stopped; };
+    constexpr std::size_t unknown_size = static_cast<std::size_t>(-1);  // as nlohmann's parser says it
+    switch (e.type()) {
+        case Type::OBJECT: {
+            simdjson::dom::object object = e.get_object().value_unsafe();
+            if (!h.start_object(unknown_size)) return Lexed::Stopped;
+            for (simdjson::dom::key_value_pair member : object) {
+                s.key.assign(member.key);
+                if (!h.key(s.key)) return Lexed::Stopped;
+                if (Lexed r = replay(member.value, h, s); r != Lexed::Done) return r;
+            }
+            return step(h.end_object());
+        }
+        case Type::ARRAY: {
+            simdjson::dom::array array = e.get_array().value_unsafe();
+            if (!h.start_array(unknown_size)) return Lexed::Stopped;
+            for (simdjson::dom::element item : array)
+                if (Lexed r = replay(item, h, s); r != Lexed::Done) return r;
+            return step(h.end_array());
+        }
+        case Type::STRING: s.text.assign(e.get_string().value_unsafe()); return step(h.string(s.text));
+        case Type::INT64: {
+            int64_t n = e.get_int64().value_unsafe();
+            return step(n < 0 ? h.number_integer(n) : h.number_unsigned(static_cast<uint64_t>(n)));
+        }
+        case Type::UINT64: return step(h.number_unsigned(e.get_uint64().value_unsafe()));
+        case Type::DOUBLE: return Lexed::Declined;  // see the top of the file
+        case Type::BOOL: return step(h.boolean(e.get_bool().value_unsafe()));
+        case Type::NULL_VALUE: return step(h.null());
+    }
+    return Lexed::Declined;
+}
+
+template <class Handler>
+Lexed lex_with_simdjson(std::string_view line, Handler& h) {
+    if (line.size() > SimdLexer::kMaxLine) return Lexed::Declined;
+    SimdLexer& s = simd_lexer();
+    if (!s.ready) return Lexed::Declined;
+    s.padded.reserve(line.size() + simdjson::SIMDJSON_PADDING);
+    s.padded.assign(line);
+    simdjson::dom::element root;
+    if (s.parser.parse(s.padded.data(), line.size(), /*realloc_if_needed=*/false).get(root)) return Lexed::Declined;
+    return replay(root, h, s);
+}
+
+template <class Handler>
+Lexed lex(std::string_view line, Handler& h, bool simd) {
+    if (simd) return lex_with_simdjson(line, h);
+    return json::sax_parse(line.begin(), line.end(), &h, json::input_format_t::json, /*strict=*/true) ? Lexed::Done
+                                                                                                         : Lexed::Stopped;
+}
+
+// One pass of a lexer over the line, with handlers of its own; `declined` when
+// simdjson left the line to nlohmann.
+std::optional<EventErrorKind> read_with(std::string_view line, EventFacts& out, std::string* message,
+                                        nlohmann::json* dom, bool simd, bool& declined) {
     out.clear();
     FactsSax sax(out);
-    bool parsed;
+    Lexed lexed;
     if (dom) {
         *dom = json();
         DomBuilder builder(*dom);
         FactsAndDom both{sax, builder};
-        parsed = json::sax_parse(line.begin(), line.end(), &both, json::input_format_t::json, /*strict=*/true);
+        lexed = lex(line, both, simd);
     } else {
-        parsed = json::sax_parse(line.begin(), line.end(), &sax, json::input_format_t::json, /*strict=*/true);
+        lexed = lex(line, sax, simd);
     }
+    declined = lexed == Lexed::Declined;
+    if (declined) return std::nullopt;
     if (sax.too_deep) {
         if (dom) *dom = json();
         return reference(line, out, message, nullptr);  // says why, without building a tree
     }
-    if (!parsed || sax.fallback || !sax.complete()) return reference(line, out, message, dom);
+    if (lexed != Lexed::Done || sax.fallback || !sax.complete()) return reference(line, out, message, dom);
     if (!sax.tid_seen()) out.h.tid = out.h.pid;
     if (out.type == EventType::Begin) {
         out.function = function_by_name(out.begin.fn);
@@ -574,5 +674,22 @@ std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts
     }
     return std::nullopt;
 }
+
+}  // namespace
+
+std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message,
+                                              nlohmann::json* dom) {
+    LineLexerCounts& counts = simd_lexer().counts;
+    bool declined = false;
+    std::optional<EventErrorKind> error = read_with(line, out, message, dom, /*simd=*/true, declined);
+    if (!declined) {
+        ++counts.simdjson;
+        return error;
+    }
+    ++counts.nlohmann;
+    return read_with(line, out, message, dom, /*simd=*/false, declined);
+}
+
+LineLexerCounts line_lexer_counts() { return simd_lexer().counts; }
 
 }  // namespace pcscspy

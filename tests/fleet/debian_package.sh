@@ -36,7 +36,7 @@ trap cleanup EXIT
 deb="$dir/pkg/pcscspy_${version}_amd64.deb"
 [ -f "$deb" ] || fail "no $deb; cpack made: $(ls "$dir/pkg")"
 dpkg-deb -f "$deb" Depends > "$dir/depends"
-for dep in libc6 libstdc++6 libprometheus-cpp-pull1.0 libpcsclite1; do
+for dep in libc6 libstdc++6 libprometheus-cpp-pull1.0 libsimdjson14 libpcsclite1; do
   grep -q "$dep" "$dir/depends" || fail "Depends lacks $dep: $(cat "$dir/depends")"
 done
 dpkg-deb -c "$deb" | awk '{print $6}' > "$dir/contents"

@@ -1,8 +1,8 @@
-// The fast line reader (nlohmann SAX) and the reference (protocol's
-// decode_event + facts_from_event) agree on every line: recorded sessions,
-// hand-written oddities, and thousands of mutations of real lines. When asked
-// for what a view prints (in, out, rv_name; same pass), it is exactly what
-// nlohmann's parse of the line holds there.
+// The fast line reader (simdjson, or nlohmann's SAX parser for what simdjson
+// leaves to it) and the reference (protocol's decode_event + facts_from_event)
+// agree on every line: recorded sessions, hand-written oddities, and thousands
+// of mutations of real lines. When asked for what a view prints (in, out,
+// rv_name; same pass), it is exactly what nlohmann's parse of the line holds there.
 #include <doctest/doctest.h>
 
 #include <random>
@@ -38,6 +38,15 @@ void check_agree(const std::string& line) {
     CHECK(value == printed);
 }
 
+// Which lexer read the lines `read` gives to read_event_facts.
+LineLexerCounts lexed_by(const std::vector<std::string>& lines) {
+    LineLexerCounts before = line_lexer_counts();
+    EventFacts facts;
+    for (const std::string& l : lines) (void)read_event_facts(l, facts);
+    LineLexerCounts after = line_lexer_counts();
+    return {after.simdjson - before.simdjson, after.nlohmann - before.nlohmann};
+}
+
 }  // namespace
 
 TEST_CASE("fast and reference readers agree on recorded sessions") {
@@ -45,8 +54,28 @@ TEST_CASE("fast and reference readers agree on recorded sessions") {
         for (const std::string& line : lines_of(read_file(data_path(file)))) check_agree(line);
 }
 
+TEST_CASE("simdjson lexes what producers write; nlohmann only what simdjson refuses or reads otherwise") {
+    std::vector<std::string> recorded = lines_of(read_file(data_path("opensc_tool_session.ndjson")));
+    LineLexerCounts real = lexed_by(recorded);
+    CHECK(real.simdjson == recorded.size());
+    CHECK(real.nlohmann == 0);
+
+    const std::string call = R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardTransmit","dur_ns":4,"rv":0,"in":{"x":)";
+    LineLexerCounts odd = lexed_by({
+        call + "1e3}}",                                  // an integer written as a float
+        call + "-0.0}}",                                 // a negative zero
+        call + "18446744073709551616}}",                 // past 2^64
+        call + "\"\\uDC00\"}}",                        // a lone surrogate
+        call + "\"a\x01b\"}}",                           // a raw control character
+        call + "1} trailing",                            // not one JSON text
+        call + "\"" + std::string(300 * 1024, 'A') + "\"}}",  // longer than simdjson's share
+    });
+    CHECK(odd.simdjson == 0);
+    CHECK(odd.nlohmann == 7);
+}
+
 TEST_CASE("fast and reference readers agree on odd and bad lines") {
-    const char* lines[] = {
+    const std::string lines[] = {
         "",
         "{",
         "[]",
@@ -82,8 +111,28 @@ TEST_CASE("fast and reference readers agree on odd and bad lines") {
         R"({"v":1,"type":"mystery","pid":1,"ts_us":2})",
         R"({"v":1,"type":"lost","pid":1,"ts_us":2,"count":3} trailing)",
         "{\"v\":1,\"type\":\"hello\",\"pid\":1,\"ts_us\":2,\"exe\":\"\xff\xfe\"}",
+        // where simdjson and nlohmann might read a line differently
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":-0,"in":{"hCard":-0,"hContext":1e3}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":0,"in":{"hCard":-0.0}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":0,"in":{"hCard":18446744073709551616}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":-9223372036854775809})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":9223372036854775808,"fn":"X","dur_ns":4,"rv":0})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":0,"in":{"szReader":"\uD800"}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":0,"in":{"szReader":"\uDC00x"}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":0,"in":{"szReader":"\uD83D\uDE00 \u0000"}})",
+        "{\"v\":1,\"type\":\"call\",\"pid\":1,\"ts_us\":2,\"seq\":3,\"fn\":\"X\",\"dur_ns\":4,\"rv\":0,\"in\":{\"szReader\":\"a\x1b[2Jb\"}}",
+        "{\"v\":1,\"type\":\"call\",\"pid\":1,\"ts_us\":2,\"seq\":3,\"fn\":\"X\",\"dur_ns\":4,\"rv\":0,\"in\":{\"szReader\":\"a\x7f\xc3\xa9\xed\xa0\x80\"}}",
+        "{\"v\":1,\"type\":\"call\",\"pid\":1,\"ts_us\":2,\"seq\":3,\"fn\":\"X\",\"dur_ns\":4,\"rv\":0,\"in\":{\"szReader\":\"\xc0\xaf\"}}",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"X","dur_ns":4,"rv":0,"out":{"pbRecvBuffer":"9000","pbRecvBuffer":"6A82"}})",
+        R"( {"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect"} )",
+        R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect"}{})",
+        R"({"v":1,"type":"begin","pid":01,"ts_us":2,"seq":3,"fn":"SCardConnect"})",
+        R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect",})",
+        R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect","x":[1,2,]})",
+        R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect","x":tru})",
+        std::string(R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect"})") + '\0',
     };
-    for (const char* l : lines) check_agree(l);
+    for (const std::string& l : lines) check_agree(l);
 }
 
 TEST_CASE("fast and reference readers agree on nesting: as deep as allowed, one deeper, 100,000 deep") {
