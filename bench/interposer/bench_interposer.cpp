@@ -48,7 +48,7 @@ namespace {
 
 // ---------------------------------------------------------------- worker ----
 
-int worker(const char* reader, int budget_ms, int reps, int batch, int pause_ms, int min_batches) {
+int worker(const char* reader, int budget_ms, int reps, int batch, int pause_ms, int min_batches, int warm_calls) {
     const char* result_fd = getenv("BENCH_RESULT_FD");
     FILE* out = result_fd ? fdopen(atoi(result_fd), "w") : stdout;
     SCARDCONTEXT ctx = 0;
@@ -67,7 +67,7 @@ int worker(const char* reader, int budget_ms, int reps, int batch, int pause_ms,
         DWORD name_len = sizeof name, atr_len = sizeof atr, state = 0, protocol = 0;
         return SCardStatus(card, name, &name_len, &state, &protocol, atr, &atr_len);
     };
-    for (int i = 0; i < 2000 && rv == SCARD_S_SUCCESS; ++i) rv = status();  // warm-up
+    for (int i = 0; i < warm_calls && rv == SCARD_S_SUCCESS; ++i) rv = status();  // untimed
     std::vector<double> per_call;
     long total_calls = 0;
     for (int r = 0; r < reps && rv == SCARD_S_SUCCESS; ++r) {
@@ -139,6 +139,10 @@ private:
 
 // --monitor-nice N: the monitor's --nice (empty: its default), to compare priorities.
 std::string g_monitor_nice;
+// Untimed calls each worker makes first (--warm): with more than a ring's worth
+// (16 MiB of events, about 28,000 SCardStatus calls) the timed calls write into
+// pages of the ring already written once, as in a program that has run a while.
+int g_warm_calls = 2000;
 // --read-rings: the monitor (and the ring reader) read the rings rather than ask for the stream.
 bool g_read_rings = false;
 
@@ -329,10 +333,10 @@ Result run_worker(const Backend& b, const Config& c, const fs::path& work, int b
     envp.push_back(nullptr);
     std::string exe = self_exe(), budget = std::to_string(budget_ms), repetitions = std::to_string(reps),
                 batch = std::to_string(b.batch), pause = std::to_string(b.pause_ms),
-                min_batches = std::to_string(b.min_batches);
+                min_batches = std::to_string(b.min_batches), warm = std::to_string(g_warm_calls);
     std::vector<char*> argv = {exe.data(), const_cast<char*>("--worker"), const_cast<char*>(b.reader.c_str()),
                                budget.data(), repetitions.data(), batch.data(), pause.data(), min_batches.data(),
-                               nullptr};
+                               warm.data(), nullptr};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     // pcsc-lite's spy prints its diagnostics on stdout.
@@ -402,9 +406,9 @@ int orchestrate(int budget_ms, int rounds, const std::string& reader, bool noop_
     fs::remove_all(work);
 
     printf("Cost per SCardStatus call: median (and minimum) over %d rounds; each round runs every\n"
-           "configuration for %d ms in a fresh process, calls in batches with untimed pauses so that\n"
-           "readers keep up. Added = configuration - bare backend.\n\n",
-           rounds, budget_ms);
+           "configuration for %d ms in a fresh process (after %d untimed calls), calls in batches with\n"
+           "untimed pauses so that readers keep up. Added = configuration - bare backend.\n\n",
+           rounds, budget_ms, g_warm_calls);
     printf("%-7s %-40s %10s %10s %10s  %s\n", "backend", "configuration", "ns/call", "added ns", "min ns", "notes");
     std::vector<std::vector<double>> median(backends.size(), std::vector<double>(nconfigs, -1));
     for (size_t bi = 0; bi < backends.size(); ++bi)
@@ -486,8 +490,9 @@ int page_cost() {
 
 int main(int argc, char** argv) {
     if (argc == 2 && !strcmp(argv[1], "--page-cost")) return page_cost();
-    if (argc == 8 && !strcmp(argv[1], "--worker"))
-        return worker(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]));
+    if ((argc == 8 || argc == 9) && !strcmp(argv[1], "--worker"))
+        return worker(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
+                      argc == 9 ? atoi(argv[8]) : 2000);
     int budget_ms = 300, rounds = 7;
     std::string reader = getenv("PCSCSPY_TESTBED_READER") ? getenv("PCSCSPY_TESTBED_READER") : "Virtual PCD 00 00";
     bool noop_only = false;
@@ -499,9 +504,11 @@ int main(int argc, char** argv) {
         else if (a == "--noop-only") noop_only = true;
         else if (a == "--monitor-nice" && i + 1 < argc) g_monitor_nice = argv[++i];
         else if (a == "--read-rings") g_read_rings = true;
+        else if (a == "--warm" && i + 1 < argc) g_warm_calls = std::max(0, atoi(argv[++i]));
         else {
             fprintf(stderr,
                     "usage: %s [--rounds N] [--budget-ms MS] [--reader NAME] [--noop-only] [--monitor-nice N] [--read-rings]\n"
+                    "          [--warm CALLS]\n"
                     "       %s --page-cost\n",
                     argv[0], argv[0]);
             return 2;

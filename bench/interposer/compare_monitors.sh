@@ -18,12 +18,13 @@ shift 2
 [ $# -ge 1 ] || { echo "usage: compare_monitors.sh BUILD_DIR ROUNDS MONITOR..." >&2; exit 2; }
 reader="${PCSCSPY_TESTBED_READER:-Virtual PCD 00 00}"
 calls="${CALLS:-3000}"
+warm="${WARM:-2000}"  # untimed calls first (bench_interposer --warm)
 worker="$build/bench/interposer/bench_interposer --worker"
 interposer="$(cd "$build" && pwd)/interposer/libpcscspy-interposer.so"
 work=$(mktemp -d /tmp/pcscspy-compare-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 run() {  # [ENV...] -- prints the worker's ns per call
-  BENCH_RESULT_FD=1 env "$@" $worker "$reader" 1000 1 "$calls" 0 1 | awk '$1 == "ok" {print $2}'
+  BENCH_RESULT_FD=1 env "$@" $worker "$reader" 1000 1 "$calls" 0 1 "$warm" | awk '$1 == "ok" {print $2}'
 }
 for round in $(seq "$rounds"); do
   i=0
