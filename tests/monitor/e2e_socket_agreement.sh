@@ -13,8 +13,17 @@
 #     (setpriv): both sides say that they cannot meet.
 # Every monitor here runs with --no-attach: the socket is what is tested (the
 # system-wide capture would see the programs whatever their socket).
+# pcscspy-run's notes name the monitors it finds in /proc and /proc/net/unix: under
+# ctest -j2 another test's monitor would be named instead of this one's (seen
+# once). As root, the script runs in PID and network namespaces of its own,
+# where those show only its own processes and sockets (pcscd is reached by its
+# path, which namespaces do not hide).
 #   e2e_socket_agreement.sh PCSCSPY_TOP PCSCSPY_RUN
 set -eu
+if [ -z "${PCSCSPY_E2E_OWN_NAMESPACES:-}" ] && [ "$(id -u)" -eq 0 ] &&
+   unshare --pid --net --fork --mount-proc true 2>/dev/null; then
+  PCSCSPY_E2E_OWN_NAMESPACES=1 exec unshare --pid --net --fork --mount-proc "$0" "$@"
+fi
 top="$1"
 run="$2"
 reader="${PCSCSPY_TESTBED_READER:-Virtual PCD 00 00}"
