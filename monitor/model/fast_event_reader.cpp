@@ -8,7 +8,8 @@
 // checks it line by line):
 // - hello, bye and lost (a few per process), and unknown types;
 // - a field of the type before "type" itself (producers write "v" and "type" first);
-// - a missing or mistyped field, a repeated member, malformed JSON;
+// - a missing or mistyped field, a repeated member (at the top, or an argument
+//   the facts are made of), malformed JSON;
 // - list fields (a call's "truncated", "clamped": rare);
 // - a line nested deeper than kMaxEventNesting (the reference refuses it
 //   before building any tree of it).
@@ -129,6 +130,7 @@ enum class Arg : uint8_t {
     pbRecvBuffer, pbAtr, szReaderName, phContext, phCard, pdwActiveProtocol, pdwProtocol, pdwState, rgReaderStates,
     mszReaders, rgbAtr, dwCurrentState, dwEventState, Alloc
 };
+static_assert(static_cast<unsigned>(Arg::Alloc) < 32, "FactsSax keeps the Args met in an object in 32 bits");
 
 struct ArgKey {
     std::string_view name;
@@ -214,11 +216,14 @@ public:
             if (top_ == Top::Other) return true;
             if (top_ != Top::Field || field_kind_ != FieldKind::Object) return bad();  // e.g. "pid":{...}
             section_ = field_section_;
+            section_keys_ = 0;
+            section_allocs_.clear();
             return true;
         }
         if (depth_ == 4 && in_states_array_) {
             (section_ == Section::Out ? out_states : in_states).emplace_back();
             in_state_ = true;
+            state_keys_ = 0;
         }
         return true;
     }
@@ -254,8 +259,16 @@ public:
     }
     bool key(json::string_t& k) {
         if (depth_ == 1) return top_key(k);
-        if (depth_ == 2) arg_ = arg_key(k);
-        else if (depth_ == 4) state_key_ = arg_key(k);
+        if (depth_ == 2) {
+            arg_ = arg_key(k);
+            if (section_ != Section::In && section_ != Section::Out) return true;
+            if (arg_ == Arg::Alloc) return first_alloc(k);
+            return first(arg_, section_keys_);
+        }
+        if (depth_ == 4) {
+            state_key_ = arg_key(k);
+            return !in_state_ || first(state_key_, state_keys_);
+        }
         return true;
     }
     bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return bad(); }
@@ -302,6 +315,21 @@ private:
             return bad();  // a field before the type: which one is it?
         }
         top_ = Top::Other;
+        return true;
+    }
+    // An argument (or reader-state member) the facts are made of, repeated in
+    // its object: the DOM keeps the last value, whatever its type, where this
+    // reader would keep the last integer or string; the reference decides.
+    bool first(Arg a, uint32_t& seen) {
+        if (a == Arg::Other) return true;
+        const uint32_t b = uint32_t{1} << static_cast<unsigned>(a);
+        if (seen & b) return bad();
+        seen |= b;
+        return true;
+    }
+    bool first_alloc(const std::string& k) {  // rare: SCARD_AUTOALLOCATE outputs
+        if (std::find(section_allocs_.begin(), section_allocs_.end(), k) != section_allocs_.end()) return bad();
+        section_allocs_.push_back(k);
         return true;
     }
     bool once(Top top, uint64_t& seen, size_t i) {
@@ -433,6 +461,8 @@ private:
     Arg arg_ = Arg::Other, state_key_ = Arg::Other;
     bool in_states_array_ = false, readers_array_ = false, in_state_ = false;
     uint64_t framing_seen_ = 0, header_seen_ = 0, header_set_ = 0, type_seen_ = 0;
+    uint32_t section_keys_ = 0, state_keys_ = 0;  // the Args met in the open in/out object and reader state
+    std::vector<std::string> section_allocs_;     // the *_alloc names met in the open in/out object
 };
 
 // Builds the JSON value of what a view prints of a call (its in, out and

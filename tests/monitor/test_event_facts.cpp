@@ -131,6 +131,15 @@ TEST_CASE("fast and reference readers agree on odd and bad lines") {
         R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect","x":[1,2,]})",
         R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect","x":tru})",
         std::string(R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect"})") + '\0',
+        // an argument repeated in its object: the last value counts, whatever its type
+        // (the first found by fuzz.event_facts: a reader state's dwEventState, 0 then a float)
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardGetStatusChange","dur_ns":4,"rv":0,"in":{"rgReaderStates":[{"szReader":"A","dwEventState":0,"dwEventState":6.5e42}]}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardGetStatusChange","dur_ns":4,"rv":0,"in":{"rgReaderStates":[{"szReader":"A","szReader":null,"dwCurrentState":1,"dwCurrentState":2}]}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardTransmit","dur_ns":4,"rv":0,"in":{"hCard":1,"hCard":"x","pbSendBuffer":"00","pbSendBuffer":7}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardTransmit","dur_ns":4,"rv":0,"in":{"hCard":1,"hCard":2}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardGetStatusChange","dur_ns":4,"rv":0,"out":{"rgReaderStates":[{"szReader":"A"}],"rgReaderStates":null}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardListReaders","dur_ns":4,"rv":0,"out":{"mszReaders":["a"],"mszReaders":{},"x_alloc":5,"x_alloc":6,"y_alloc":7}})",
+        R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardListReaders","dur_ns":4,"rv":0,"out":{"x_alloc":5,"x_alloc":"z"}})",
     };
     for (const std::string& l : lines) check_agree(l);
 }
