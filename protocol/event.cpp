@@ -260,6 +260,14 @@ DecodedEvent decode_event_value(const json& value) {
 }
 
 DecodedEvent decode_event(std::string_view line) {
+    // JSON never holds a raw NUL (a string's is escaped): nlohmann's lexer would
+    // take one for the end of the input and accept the text before it, whatever
+    // follows.
+    if (size_t at = line.find('\0'); at != std::string_view::npos) {
+        DecodedEvent r;
+        r.error = EventError{EventErrorKind::MalformedJson, "malformed JSON (a NUL byte at offset " + std::to_string(at) + ")"};
+        return r;
+    }
     if (!json_nesting_within(line, kMaxEventNesting)) return too_deep();
     json value = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) {

@@ -565,8 +565,9 @@ struct FactsAndDom {
 
 std::optional<EventErrorKind> reference(std::string_view line, EventFacts& out, std::string* message, json* dom) {
     DecodedEvent d;
-    if (!json_nesting_within(line, kMaxEventNesting)) {
-        // Before json::parse: no tree of it may exist (see kMaxEventNesting).
+    if (line.find('\0') != std::string_view::npos || !json_nesting_within(line, kMaxEventNesting)) {
+        // Refused before json::parse: a NUL (nlohmann would stop there), or nesting
+        // no tree of which may exist (see kMaxEventNesting).
         d = decode_event(line);
         if (dom) *dom = json();
     } else if (dom) {
@@ -711,6 +712,11 @@ std::optional<EventErrorKind> read_with(std::string_view line, EventFacts& out, 
 std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message,
                                               nlohmann::json* dom) {
     LineLexerCounts& counts = simd_lexer().counts;
+    if (line.find('\0') != std::string_view::npos) {  // malformed, decode_event says why (nlohmann's lexer would stop there)
+        out.clear();
+        if (dom) *dom = json();
+        return reference(line, out, message, nullptr);
+    }
     bool declined = false;
     std::optional<EventErrorKind> error = read_with(line, out, message, dom, /*simd=*/true, declined);
     if (!declined) {

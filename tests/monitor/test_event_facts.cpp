@@ -131,6 +131,9 @@ TEST_CASE("fast and reference readers agree on odd and bad lines") {
         R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect","x":[1,2,]})",
         R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect","x":tru})",
         std::string(R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect"})") + '\0',
+        // what follows a NUL counts too (found by fuzz.event_facts: nesting past the NUL)
+        std::string(R"({"v":1,"type":"begin","pid":1,"ts_us":2,"seq":3,"fn":"SCardConnect"})") + '\0' +
+            std::string(kMaxEventNesting + 1, '['),
         // an argument repeated in its object: the last value counts, whatever its type
         // (the first found by fuzz.event_facts: a reader state's dwEventState, 0 then a float)
         R"({"v":1,"type":"call","pid":1,"ts_us":2,"seq":3,"fn":"SCardGetStatusChange","dur_ns":4,"rv":0,"in":{"rgReaderStates":[{"szReader":"A","dwEventState":0,"dwEventState":6.5e42}]}})",

@@ -82,6 +82,20 @@ TEST_CASE("bad lines give one error of the right kind, never an exception") {
     }
 }
 
+TEST_CASE("a raw NUL byte makes a line malformed JSON, wherever it is (nlohmann alone would stop there)") {
+    const std::string event = R"({"v":1,"type":"bye","pid":1,"ts_us":1,"calls":0,"lost":0})";
+    REQUIRE(decode_event(event).ok());
+    for (const std::string& line : {event + '\0', event + std::string(1, '\0') + "garbage[[[", std::string(1, '\0') + event,
+                                    std::string(R"({"v":1,"type":"bye","pid":1,"ts_us":1,"calls":0,"lost":0,"x":"a)") +
+                                        '\0' + "b\"}"}) {
+        CAPTURE(line);
+        DecodedEvent r = decode_event(line);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error->kind == EventErrorKind::MalformedJson);
+        CHECK(r.error->message.find("NUL byte at offset " + std::to_string(line.find('\0'))) != std::string::npos);
+    }
+}
+
 namespace {
 
 // A call whose "in" holds `extra` as the value of an unknown argument.
