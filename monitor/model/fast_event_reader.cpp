@@ -668,7 +668,10 @@ Lexed lex_with_simdjson(std::string_view line, Handler& h) {
 
 template <class Handler>
 Lexed lex(std::string_view line, Handler& h, bool simd) {
-    if (simd) return lex_with_simdjson(line, h);
+    if (simd) return lex_with_simdjson(line, h);  // it refuses a NUL itself
+    // nlohmann's lexer takes a NUL for the end of the input and would accept the
+    // text before it; JSON never holds one: the reference says so.
+    if (line.find('\0') != std::string_view::npos) return Lexed::Stopped;
     return json::sax_parse(line.begin(), line.end(), &h, json::input_format_t::json, /*strict=*/true) ? Lexed::Done
                                                                                                          : Lexed::Stopped;
 }
@@ -712,11 +715,6 @@ std::optional<EventErrorKind> read_with(std::string_view line, EventFacts& out, 
 std::optional<EventErrorKind> read_event_facts(std::string_view line, EventFacts& out, std::string* message,
                                               nlohmann::json* dom) {
     LineLexerCounts& counts = simd_lexer().counts;
-    if (line.find('\0') != std::string_view::npos) {  // malformed, decode_event says why (nlohmann's lexer would stop there)
-        out.clear();
-        if (dom) *dom = json();
-        return reference(line, out, message, nullptr);
-    }
     bool declined = false;
     std::optional<EventErrorKind> error = read_with(line, out, message, dom, /*simd=*/true, declined);
     if (!declined) {
